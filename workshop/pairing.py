@@ -1,0 +1,467 @@
+"""Form each round's groups: pairs, plus one triad (or the facilitator) for an odd count.
+
+API: ``make_groups`` forms a round; ``add_person``, ``remove_person``,
+``move_person`` and ``swap_people`` change one live; ``History.record(groups)``
+remembers a round and ``History.to_json`` / ``from_json`` persist it. A group's
+position 0 is role A (whoever has spoken first least), 1 is B, 2 is C.
+
+A round: an even number of slots (the people, plus ``FACILITATOR`` for an odd
+count in facilitator mode) follows a round-robin, the circle method over an
+order shuffled from the set itself, so a set keeps its n-1 disjoint rounds with
+no stored plan. Each call takes the circle round with the fewest keep-apart
+conflicts, then the facilitator's least-partnered person, then fewest repeats.
+Otherwise, or if that round repeats, the odd group is chosen first from whoever
+has been odd one out least (looking ahead at the end of a cycle), the rest are
+paired greedily (most constrained first, each with the least-met of up to
+``SAMPLE`` free people), a repair pass swaps people while that lowers the cost,
+and rooms of up to ``SAMPLE`` retry until a lower bound is met.
+
+Guarantees: everyone present is in exactly one group of 2-3, or waits when
+alone in triad mode; there is one odd group exactly when the count is odd. A
+fixed even set that has not met has n-1 rounds without repeats, and a fixed odd
+set with the facilitator n rounds, each person partnering them once. Odd-group
+members have the lowest odd-one-out counts present, unless keeping people apart
+needs otherwise. Keep-apart pairs with nobody in two are never grouped in rooms
+of four or more; other keep-aparts are avoided when the search finds a way.
+Odd triad rooms minimise repeats heuristically (about n/2 clean rounds).
+A live change costs O(affected groups + waiting) plus a C-level copy of the
+group list and its index; joining a pair weighs at most ``SAMPLE`` of them.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import combinations
+
+FACILITATOR = "facilitator"
+APART = 1_000_000  # the cost of grouping a keep-apart pair: worse than any number of repeats
+OWED = 0.01  # the cost of pairing two people owed a triad soon: less than any repeat
+SAMPLE = 50  # the most candidates weighed for one choice in a big room
+RESTARTS = 12  # greedy attempts in a room of up to SAMPLE people
+MODES = ("triad", "facilitator")
+
+Group = tuple[str, ...]
+
+
+class PairingError(ValueError):
+    """A pairing change that cannot be made, said plainly."""
+
+
+@dataclass
+class History:
+    """What earlier rounds did: who met whom, who was odd one out, who spoke first."""
+
+    met: dict[str, dict[str, int]] = field(default_factory=dict)
+    triads: dict[str, int] = field(default_factory=dict)  # in a triad or with the facilitator
+    firsts: dict[str, int] = field(default_factory=dict)
+
+    def record(self, groups: Iterable[Group]) -> None:
+        """Count these groups as held; after a live change, record only the new groups."""
+        for group in groups:
+            people = [p for p in group if p != FACILITATOR]
+            for a, b in combinations(people, 2):
+                self.met.setdefault(a, {})[b] = self.met.get(a, {}).get(b, 0) + 1
+                self.met.setdefault(b, {})[a] = self.met[a][b]
+            if _is_odd(group):
+                for p in people:
+                    self.triads[p] = self.triads.get(p, 0) + 1
+            if people:
+                self.firsts[people[0]] = self.firsts.get(people[0], 0) + 1
+
+    def to_json(self) -> dict:
+        """Return a JSON-ready dict, each meeting listed once."""
+        met = [[a, b, n] for a, row in self.met.items() for b, n in row.items() if a < b]
+        return {"met": met, "triads": dict(self.triads), "firsts": dict(self.firsts)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> History:
+        """Rebuild a history saved by to_json."""
+        history = cls(triads=dict(data.get("triads", {})), firsts=dict(data.get("firsts", {})))
+        for a, b, n in data.get("met", []):
+            history.met.setdefault(a, {})[b] = n
+            history.met.setdefault(b, {})[a] = n
+        return history
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """The groups of a round and anyone waiting for a partner."""
+
+    groups: list[Group]
+    waiting: list[str] = field(default_factory=list)
+
+    @cached_property
+    def where(self) -> dict[str, int]:
+        """Map each grouped person to the index of their group."""
+        return {p: i for i, g in enumerate(self.groups) for p in g if p != FACILITATOR}
+
+    @cached_property
+    def odd_groups(self) -> set[int]:
+        """Return the indices of the triad or the facilitator's pair."""
+        return {i for i, g in enumerate(self.groups) if _is_odd(g)}
+
+
+@dataclass
+class _Rules:
+    """The costs a grouping is judged by, and the rng that breaks ties."""
+
+    history: History
+    apart: dict[str, set[str]]
+    rng: random.Random
+    owed: set[str] = field(default_factory=set)  # owed a triad soon: better not pair them together
+
+    def pair_cost(self, a: str, b: str) -> float:
+        if a == FACILITATOR or b == FACILITATOR:
+            return 0
+        if b in self.apart.get(a, ()):
+            return APART
+        return self.history.met.get(a, {}).get(b, 0) + (OWED if a in self.owed and b in self.owed else 0)
+
+    def cost(self, group: Sequence[str]) -> float:
+        return sum(self.pair_cost(a, b) for a, b in combinations(group, 2))
+
+    def odd_count(self, person: str) -> int:
+        return self.history.triads.get(person, 0)
+
+    def arrange(self, group: Iterable[str]) -> Group:
+        """Put who has spoken first least in role A; the facilitator goes last."""
+        firsts = self.history.firsts
+        return tuple(sorted(group, key=lambda p: (p == FACILITATOR, firsts.get(p, 0), self.rng.random())))
+
+    def sample(self, items: Sequence) -> Iterator:
+        """Yield every item of a small sequence, or up to SAMPLE random ones of a big one."""
+        if len(items) <= SAMPLE:
+            yield from items
+        else:
+            for _ in range(SAMPLE):
+                yield items[self.rng.randrange(len(items))]
+
+
+def make_groups(people: Iterable[str], rng: random.Random, *, history: History | None = None,
+                odd: str = "triad", keep_apart: Iterable[tuple[str, str]] = ()) -> Pairing:
+    """Group everyone present for a new round; their order and duplicates do not matter."""
+    _check_mode(odd)
+    present = sorted(set(people))
+    if FACILITATOR in present:
+        raise PairingError(f'"{FACILITATOR}" is reserved for the facilitator.')
+    rules = _Rules(history or History(), _index_apart(keep_apart), rng)
+    if len(present) < 2:
+        if present and odd == "facilitator":
+            return Pairing([(present[0], FACILITATOR)])
+        return Pairing([], present)
+    slots = present + [FACILITATOR] if odd == "facilitator" and len(present) % 2 else present
+    best = _follow_circle(slots, rules) if len(slots) % 2 == 0 else None
+    if best is None or best[0]:
+        floor = _lower_bound(present, rules)
+        for _ in range(RESTARTS if len(present) <= SAMPLE else 1):
+            if best is not None and best[0] <= floor:
+                break
+            candidate = _form_greedily(present, odd, rules)
+            best = candidate if best is None or candidate[0] < best[0] else best
+    return Pairing([rules.arrange(g) for g in best[1]])
+
+
+def _follow_circle(slots: list[str], rules: _Rules) -> tuple[float, list[Group]]:
+    """Take the best round of the set's circle schedule, repaired if it conflicts."""
+    people = [p for p in slots if p != FACILITATOR]
+    order = list(people)
+    random.Random("\n".join(people)).shuffle(order)  # the same set keeps the same circle
+    order += [FACILITATOR] * (len(order) < len(slots))  # the facilitator sits at the centre
+    positions = {p: i for i, p in enumerate(order)}
+    spokes = len(order) - 1
+    conflicts = [0] * spokes
+    for p, i in positions.items():
+        for q, n in [*rules.history.met.get(p, {}).items(), *((q, APART) for q in rules.apart.get(p, ()))]:
+            j = positions.get(q, -1)
+            if j > i:
+                conflicts[i if j == spokes else (i + j) * (spokes + 1) // 2 % spokes] += n
+    centre = order[spokes] == FACILITATOR
+    r = min(range(spokes), key=lambda r: (conflicts[r] // APART, rules.odd_count(order[r]) if centre else 0,
+                                          conflicts[r], rules.rng.random()))
+    groups = [(order[r], order[spokes])]
+    groups += [(order[(r + k) % spokes], order[(r - k) % spokes]) for k in range(1, spokes // 2 + 1)]
+    if conflicts[r]:
+        groups = _repair(groups, rules)
+    return sum(map(rules.cost, groups)), groups
+
+
+def _form_greedily(present: list[str], odd: str, rules: _Rules) -> tuple[float, list[Group]]:
+    """Choose the odd group fairly, pair the rest greedily, then repair."""
+    groups: list[Group] = []
+    rest = present
+    if len(present) % 2:
+        chosen = _choose_odd_group(present, 3 if odd == "triad" else 1, rules)
+        rest = [p for p in present if p not in chosen]
+        groups.append(chosen if odd == "triad" else (*chosen, FACILITATOR))
+    lowest = min(map(rules.odd_count, rest), default=0)
+    owed = {p for p in rest if rules.odd_count(p) == lowest}
+    rules.owed = owed if odd == "triad" and len(owed) <= len(rest) // 2 else set()
+    groups = _repair(groups + _pair_greedily(rest, rules), rules)
+    cost = sum(map(rules.cost, groups))
+    rules.owed = set()
+    return cost, groups
+
+
+def _choose_odd_group(people: list[str], size: int, rules: _Rules) -> Group:
+    """Pick the triad (or the facilitator's partner) from the people least often odd one out."""
+    ranked = sorted(people, key=lambda p: (rules.odd_count(p), rules.rng.random()))
+    limit = rules.odd_count(ranked[size - 1])
+    pool = [p for p in ranked[:SAMPLE] if rules.odd_count(p) <= limit]
+    lowest = [p for p in pool if rules.odd_count(p) == rules.odd_count(pool[0])]
+    if size == 3 and 3 < len(lowest) <= 9:  # near the end of a cycle: leave people who still fit
+        options = sorted(combinations(lowest, 3), key=rules.cost)
+        fitting = (t for t in options if rules.cost(t) == rules.cost(options[0])
+                   and _fits([p for p in lowest if p not in t], rules))
+        return next(fitting, options[0])
+    inside = set(pool)
+    # who has met others still owed a triad goes first, so the last ones owed can still meet freshly
+    tangle = {p: sum(q in inside for q in rules.history.met.get(p, ())) for p in pool}
+    group: list[str] = []
+    while len(group) < size:
+        costs = {p: rules.cost([*group, p]) for p in pool if p not in group}
+        group.append(min(costs, key=lambda p: (costs[p] // APART, rules.odd_count(p), costs[p], -tangle[p])))
+    return tuple(group)
+
+
+def _fits(people: list[str], rules: _Rules) -> bool:
+    """Tell whether these people can fill the coming triads without anyone meeting again."""
+    if len(people) < 3:  # they will share the first triad of the next cycle
+        return not rules.cost(people)
+    first, rest = people[0], people[1:]
+    if len(people) % 3 and _fits(rest, rules):  # first can wait for the next cycle
+        return True
+    return any(not rules.cost((first, b, c)) and _fits([p for p in rest if p not in (b, c)], rules)
+               for b, c in combinations(rest, 2))
+
+
+def _pair_greedily(people: list[str], rules: _Rules) -> list[Group]:
+    """Pair the most-constrained first, each with the least-met of a few free candidates."""
+    inside = set(people)
+    met, apart = rules.history.met, rules.apart
+
+    def constraint(p: str) -> int:
+        return sum(q in inside for q in met.get(p, ())) + len(apart.get(p, ()))
+
+    order = sorted(people, key=lambda p: (-constraint(p), rules.rng.random()))
+    free = list(order)
+    slot = {p: i for i, p in enumerate(free)}
+
+    def take(p: str) -> None:
+        i, last = slot.pop(p), free.pop()
+        if last != p:
+            free[i], slot[last] = last, i
+
+    pairs = []
+    for p in order:
+        if p not in slot:
+            continue
+        take(p)
+        best, best_cost = None, 0.0
+        for q in rules.sample(free):
+            cost = rules.pair_cost(p, q)
+            if best is None or cost < best_cost:
+                best, best_cost = q, cost
+            if not cost:
+                break
+        take(best)
+        pairs.append((p, best))
+    return pairs
+
+
+def _repair(groups: list[Group], rules: _Rules) -> list[Group]:
+    """Swap people between groups while that lowers the cost; the odd group changes only for keep-apart."""
+    groups = list(groups)
+    costs = [rules.cost(g) for g in groups]
+    queue = [i for i, c in enumerate(costs) if c]
+    budget = 2 * len(groups) + SAMPLE
+    while queue and budget:
+        budget -= 1
+        i = queue.pop()
+        if not costs[i]:
+            continue
+        best, best_delta = None, 0
+        for j in rules.sample(range(len(groups))):
+            if j == i:
+                continue
+            mixed = _is_odd(groups[i]) != _is_odd(groups[j])
+            for x in groups[i]:
+                for y in groups[j]:
+                    if FACILITATOR in (x, y):
+                        continue
+                    gi, gj = _exchange(groups[i], x, y), _exchange(groups[j], x, y)
+                    delta = rules.cost(gi) + rules.cost(gj) - costs[i] - costs[j]
+                    if delta < best_delta and (not mixed or delta <= -APART):
+                        best, best_delta = (j, gi, gj), delta
+        if best:
+            j, groups[i], groups[j] = best
+            costs[i], costs[j] = rules.cost(groups[i]), rules.cost(groups[j])
+            queue += [k for k in (i, j) if costs[k]]
+    return groups
+
+
+def _lower_bound(present: list[str], rules: _Rules) -> int:
+    """Return a cost no grouping can beat: half of everyone's least-met count, one spared."""
+    inside = set(present)
+    least = [0]
+    for p in present:
+        counts = [n for q, n in rules.history.met.get(p, {}).items() if q in inside]
+        least.append(min(counts) if len(counts) == len(present) - 1 else 0)
+    return (sum(least) - max(least) + 1) // 2
+
+
+def add_person(pairing: Pairing, person: str, history: History, rng: random.Random, *,
+               odd: str = "triad", keep_apart: Iterable[tuple[str, str]] = ()) -> Pairing:
+    """Fit a late joiner into the current groups."""
+    _check_mode(odd)
+    if person == FACILITATOR or person in pairing.where or person in pairing.waiting:
+        raise PairingError(f"{person} already has a place.")
+    return _place(pairing, person, _Rules(history, _index_apart(keep_apart), rng), odd)
+
+
+def remove_person(pairing: Pairing, person: str, history: History, rng: random.Random, *,
+                  odd: str = "triad", keep_apart: Iterable[tuple[str, str]] = ()) -> Pairing:
+    """Take out someone who left and place again whoever that leaves alone."""
+    _check_mode(odd)
+    if person in pairing.waiting:
+        return _change(pairing, {}, [w for w in pairing.waiting if w != person])
+    i = _find(pairing, person)
+    rest = tuple(p for p in pairing.groups[i] if p not in (person, FACILITATOR))
+    if len(rest) > 1:
+        return _change(pairing, {i: rest})
+    emptied = _change(pairing, {i: None})
+    if not rest:
+        return emptied
+    return _place(emptied, rest[0], _Rules(history, _index_apart(keep_apart), rng), odd)
+
+
+def swap_people(pairing: Pairing, a: str, b: str) -> Pairing:
+    """Give two people each other's place and role."""
+    i, j = _find(pairing, a), _find(pairing, b)
+    return _change(pairing, {i: _exchange(pairing.groups[i], a, b), j: _exchange(pairing.groups[j], a, b)})
+
+
+def move_person(pairing: Pairing, person: str, group_index: int, history: History, rng: random.Random, *,
+                odd: str = "triad", keep_apart: Iterable[tuple[str, str]] = ()) -> Pairing:
+    """Move someone into another group and place again anyone left alone.
+
+    They take the facilitator's place if it is there. Where a second triad would
+    follow (an even room), they trade places with a member of that group instead.
+    """
+    _check_mode(odd)
+    if not 0 <= group_index < len(pairing.groups):
+        raise PairingError(f"There is no group number {group_index + 1}.")
+    source = pairing.where.get(person)
+    if source is None and person not in pairing.waiting:
+        raise PairingError(f"{person} is not in this pairing.")
+    if source == group_index:
+        return pairing
+    members = [p for p in pairing.groups[group_index] if p != FACILITATOR]
+    if len(members) >= 3:
+        raise PairingError("That group already has three people.")
+    joined = (*members, person)
+    if source is None:
+        return _change(pairing, {group_index: joined}, [w for w in pairing.waiting if w != person])
+    left = tuple(p for p in pairing.groups[source] if p not in (person, FACILITATOR))
+    if len(left) != 1:
+        return _change(pairing, {group_index: joined, source: left or None})
+    rules = _Rules(history, _index_apart(keep_apart), rng)
+    moved = _change(pairing, {group_index: joined, source: None})
+    placed = _place(moved, left[0], rules, odd, protect=moved.where[person])
+    if placed is not None:
+        return placed
+    a, b = members  # trade with whichever member suits the one left alone and the mover better
+    keep_a = rules.pair_cost(left[0], b) + rules.pair_cost(person, a)
+    other = b if keep_a <= rules.pair_cost(left[0], a) + rules.pair_cost(person, b) else a
+    return swap_people(pairing, person, other)
+
+
+def _place(pairing: Pairing, person: str, rules: _Rules, odd: str,
+           protect: int | None = None) -> Pairing | None:
+    """Partner someone waiting, take the facilitator's place, split a triad, or join a pair.
+
+    Return None when only the protected triad could take them, since a second is not allowed.
+    """
+    groups, end = pairing.groups, len(pairing.groups)
+    if pairing.waiting:
+        partner = min(pairing.waiting, key=lambda w: rules.pair_cost(person, w))
+        waiting = [w for w in pairing.waiting if w != partner]
+        return _change(pairing, {end: rules.arrange((partner, person))}, waiting)
+    odd_groups = sorted((i for i in pairing.odd_groups if i != protect), key=lambda i: len(groups[i]))
+    if odd_groups and FACILITATOR in groups[odd_groups[0]]:
+        i = odd_groups[0]
+        partner = next(p for p in groups[i] if p != FACILITATOR)
+        return _change(pairing, {i: rules.arrange((partner, person))})
+    if odd_groups:
+        i = odd_groups[0]
+        a, b, c = groups[i]
+        splits = [((person, a), (b, c)), ((person, b), (a, c)), ((person, c), (a, b))]
+        one, two = min(splits, key=lambda s: rules.cost(s[0]) + rules.cost(s[1]))
+        return _change(pairing, {i: rules.arrange(one), end: rules.arrange(two)})
+    if pairing.odd_groups:
+        return None
+    if odd == "facilitator":
+        return _change(pairing, {end: (person, FACILITATOR)})
+    if not groups:
+        return _change(pairing, {}, [person])
+    triads = rules.history.triads
+    i = min(rules.sample(range(end)), key=lambda i: (rules.cost((*groups[i], person)),
+                                                      sum(triads.get(p, 0) for p in groups[i])))
+    return _change(pairing, {i: rules.arrange((*groups[i], person))})
+
+
+def _change(pairing: Pairing, changes: dict[int, Group | None], waiting: list[str] | None = None) -> Pairing:
+    """Copy a pairing with groups replaced, added (index past the end) or dropped (None)."""
+    groups, where = list(pairing.groups), dict(pairing.where)
+    for i in changes:
+        for p in groups[i] if i < len(groups) else ():
+            where.pop(p, None)
+    for i, group in sorted(changes.items()):
+        if i < len(groups):
+            groups[i] = group
+        else:
+            groups.append(group)
+    for i in sorted((i for i, g in changes.items() if g is None), reverse=True):
+        last = groups.pop()
+        if i < len(groups):
+            groups[i] = last  # fill the hole with the last group: nothing else moves
+    odd = {i for i in pairing.odd_groups if i < len(groups)} - set(changes)
+    for i in changes:
+        if i < len(groups):
+            odd.discard(i)
+            odd.update([i] if _is_odd(groups[i]) else [])
+            where.update((p, i) for p in groups[i] if p != FACILITATOR)
+    result = Pairing(groups, list(pairing.waiting if waiting is None else waiting))
+    result.__dict__.update(where=where, odd_groups=odd)  # prime the cached index instead of rebuilding it
+    return result
+
+
+def _find(pairing: Pairing, person: str) -> int:
+    if person not in pairing.where:
+        waiting = " is waiting for a partner" if person in pairing.waiting else " is not in any group"
+        raise PairingError(f"{person}{waiting}.")
+    return pairing.where[person]
+
+
+def _exchange(group: Group, a: str, b: str) -> Group:
+    return tuple(b if p == a else a if p == b else p for p in group)
+
+
+def _is_odd(group: Sequence[str]) -> bool:
+    return len(group) == 3 or FACILITATOR in group
+
+
+def _index_apart(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    apart: dict[str, set[str]] = {}
+    for a, b in pairs:
+        if a != b:
+            apart.setdefault(a, set()).add(b)
+            apart.setdefault(b, set()).add(a)
+    return apart
+
+
+def _check_mode(odd: str) -> None:
+    if odd not in MODES:
+        raise PairingError(f'Unknown odd mode {odd!r}: use "triad" or "facilitator".')
