@@ -1,0 +1,171 @@
+"""Real servers and real Socket.IO clients for the tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """Return a free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02, what: str = "condition"):
+    """Poll until `predicate()` is truthy, and return its value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Server:
+    """`python -m workshop` in a child process, on a free loopback port and a given database."""
+
+    def __init__(self, db: Path, *args: str, env: dict | None = None):
+        self.db = db
+        self.args = args
+        self.env = {**os.environ, "WORKSHOP_INSTANCE": str(db.parent / "instance"),
+                    "WORKSHOP_ORGANIZER_KEY": "organizer-key-for-tests", **(env or {})}
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.log = db.with_suffix(".log")
+
+    def start(self) -> Server:
+        """Start the server and wait until it answers."""
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "workshop", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--db", str(self.db), *self.args],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        wait_until(self._answers, timeout=20, what=f"server on {self.url}")
+        return self
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"server exited early:\n{self.log.read_text()[-3000:]}")
+        try:
+            return requests.get(self.url + "/healthz", timeout=1).ok
+        except requests.ConnectionError:
+            return False
+
+    def kill(self) -> None:
+        """Kill the server with SIGKILL, as a crash would."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """Stop the server politely."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def output(self) -> str:
+        """Return what the server has logged."""
+        return self.log.read_text(errors="replace")
+
+    # -- HTTP helpers ----------------------------------------------------------
+
+    def create_workshop(self, agenda: str = "quick-connect", **extra) -> dict:
+        """Start a workshop through the API."""
+        response = requests.post(self.url + "/api/workshops", json={"agenda": agenda, **extra}, timeout=5)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def join(self, code: str, name: str) -> dict:
+        """Join a workshop through the API."""
+        response = requests.post(self.url + "/api/join", json={"code": code, "name": name}, timeout=5)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+class Phone:
+    """A real Socket.IO client that keeps the latest state the server sent it."""
+
+    def __init__(self, url: str, auth: dict):
+        self.url = url
+        self.auth = auth
+        self.events: list[tuple[str, object]] = []
+        self.state: dict[str, object] = {}
+        self.lock = threading.Lock()
+        self.client = socketio.Client(reconnection=True, reconnection_delay=0.2,
+                                      reconnection_delay_max=1, request_timeout=5)
+        self.client.on("*", self._record)
+        self.refused = None
+        self.client.on("connect_error", self._refused)
+
+    def _record(self, event, data=None):
+        with self.lock:
+            self.events.append((event, data))
+            if event == "console" and isinstance(data, dict):
+                self._keep_room(data["room"])
+            if event == "room" and isinstance(data, dict):
+                self._keep_room(data)
+            else:
+                self.state[event] = data
+
+    def _keep_room(self, room):
+        current = self.state.get("room")
+        if current is None or room["seq"] >= current["seq"]:
+            self.state["room"] = room
+
+    def _refused(self, data=None):
+        self.refused = data or {}
+
+    def connect(self, wait_for: str | None = None) -> Phone:
+        """Connect, and wait for a first event if asked."""
+        self.client.connect(self.url, auth=self.auth, transports=["websocket"], wait_timeout=5)
+        if wait_for:
+            wait_until(lambda: wait_for in self.state, what=f"'{wait_for}' event")
+        return self
+
+    def send(self, event: str, data: dict | None = None) -> dict:
+        """Send a command and return its acknowledgement."""
+        return self.client.call(event, data if data is not None else {}, timeout=5)
+
+    def latest(self, event: str):
+        with self.lock:
+            return self.state.get(event)
+
+    def wait_for(self, predicate, what: str = "state", timeout: float = 10.0):
+        """Wait until `predicate(self)` holds."""
+        return wait_until(lambda: predicate(self), timeout=timeout, what=what)
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+def attendee(server: Server, code: str, name: str) -> Phone:
+    """Join a workshop and connect as that attendee."""
+    joined = server.join(code, name)
+    phone = Phone(server.url, {"role": "attendee", "code": code, "token": joined["token"]})
+    phone.token = joined["token"]
+    phone.id = joined["attendee_id"]
+    return phone.connect(wait_for="you")
+
+
+def facilitator(server: Server, workshop: dict) -> Phone:
+    """Connect as the workshop's facilitator."""
+    auth = {"role": "facilitator", "code": workshop["code"], "key": workshop["facilitator_key"]}
+    return Phone(server.url, auth).connect(wait_for="console")

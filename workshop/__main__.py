@@ -1,0 +1,84 @@
+"""Run the server: `python -m workshop --host 127.0.0.1 --port 5000`.
+
+This is the only module that imports eventlet, and it patches the standard
+library before anything else is imported.
+"""
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+
+from .app import create_app  # noqa: E402
+from .events import socketio  # noqa: E402
+
+ENVIRONMENT_HELP = """
+environment variables (each overrides the default, flags override them):
+  WORKSHOP_INSTANCE           folder for the database and the server's keys (default: instance/)
+  WORKSHOP_DB                 SQLite file (default: instance/workshop.db)
+  WORKSHOP_AGENDAS            folder of agenda YAML files (default: agendas/)
+  WORKSHOP_PUBLIC_URL         public base URL for join links and QR codes,
+                              e.g. https://workshop.example.org (default: the request's host)
+  WORKSHOP_CORS_ORIGINS       comma-separated origins allowed to open sockets
+                              (default: same origin only)
+  WORKSHOP_GRACE_SECONDS      how long a disconnected attendee keeps their place (default: 120)
+  WORKSHOP_TIME_SCALE         multiply every agenda duration, e.g. 0.01 for tests (default: 1)
+  WORKSHOP_MAX_ATTENDEES      attendee cap per room (default: 2000)
+  WORKSHOP_FEEDBACK_THRESHOLD responses needed before feedback results show (default: 5, min 3)
+  WORKSHOP_ORGANIZER_KEY      organizer secret for /organizer (default: generated once
+                              and kept in instance/organizer.key)
+  PORT                        port, when --port is not given (as on most hosts)
+"""
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m workshop",
+        description="Heart to Heart: run live workshops in pairs, with synchronized prompts and timers.",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5000)),
+                        help="port to listen on (default: $PORT or 5000)")
+    parser.add_argument("--db", help="SQLite database file (default: instance/workshop.db)")
+    parser.add_argument("--agendas", help="folder of agenda files (default: agendas/)")
+    parser.add_argument("--time-scale", type=float,
+                        help="multiply every agenda duration (tests and demos use e.g. 0.02)")
+    parser.add_argument("--grace", type=float, help="seconds a disconnected attendee keeps their place")
+    parser.add_argument("--max-connections", type=int, default=10_000,
+                        help="most simultaneous connections (default: 10000)")
+    parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    """Start the server with eventlet's WSGI server."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    overrides = {"ASYNC_MODE": "eventlet"}
+    for key, value in (("DB", args.db), ("AGENDAS", args.agendas), ("TIME_SCALE", args.time_scale),
+                       ("GRACE_SECONDS", args.grace)):
+        if value is not None:
+            overrides[key] = value
+    app = create_app(overrides)
+    shown_host = "127.0.0.1" if args.host == "0.0.0.0" else args.host
+    base = app.config.get("PUBLIC_URL") or f"http://{shown_host}:{args.port}"
+    print(f"Heart to Heart is running on {base}/", flush=True)
+    print(f"  Start a workshop:  {base}/", flush=True)
+    print(f"  Attendees join at: {base}/join", flush=True)
+    print(f"  Organizer reports: {base}/organizer", flush=True)
+    print(f"  Organizer key:     {app.config['ORGANIZER_KEY']}", flush=True)
+    print(f"  Database:          {app.config['DB']}", flush=True)
+    sys.stdout.flush()
+    socketio.run(app, host=args.host, port=args.port, max_size=args.max_connections,
+                 log_output=args.access_log)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""The application factory: config, database, rooms and routes."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask
+
+from .events import socketio
+from .keys import kept_secret
+from .live import Live
+from .room import Settings
+from .store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each WORKSHOP_* variable sets the config key after the prefix, parsed by the type beside it.
+ENVIRONMENT = {
+    "DB": str,
+    "INSTANCE": str,
+    "AGENDAS": str,
+    "PUBLIC_URL": str,
+    "CORS_ORIGINS": str,
+    "GRACE_SECONDS": float,
+    "TIME_SCALE": float,
+    "MAX_ATTENDEES": int,
+    "FEEDBACK_THRESHOLD": int,
+    "ORGANIZER_KEY": str,
+}
+
+
+def config_from_environment(environ=os.environ) -> dict:
+    """Read the WORKSHOP_* environment variables."""
+    found = {}
+    for name, kind in ENVIRONMENT.items():
+        value = environ.get(f"WORKSHOP_{name}")
+        if value:
+            found[name] = kind(value)
+    return found
+
+
+def format_time(ms: int | None) -> str:
+    """Show epoch milliseconds as a UTC date and time."""
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the app, open its database and bring its rooms back to life."""
+    instance = (test_config or {}).get("INSTANCE") or os.environ.get("WORKSHOP_INSTANCE") or ROOT / "instance"
+    app = Flask(__name__, instance_path=str(Path(instance).resolve()),
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.from_mapping(
+        DB=str(Path(app.instance_path) / "workshop.db"),
+        AGENDAS=str(ROOT / "agendas"),
+        PUBLIC_URL=None,
+        CORS_ORIGINS=None,
+        GRACE_SECONDS=120.0,
+        TIME_SCALE=1.0,
+        MAX_ATTENDEES=2000,
+        FEEDBACK_THRESHOLD=5,
+        ASYNC_MODE=None,
+        CLOCK=True,
+        MAX_CONTENT_LENGTH=64 * 1024,
+    )
+    app.config.update(config_from_environment())
+    if test_config:
+        app.config.update(test_config)
+    instance = Path(app.instance_path)
+    app.config.setdefault("SECRET_KEY", None)
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or kept_secret(instance / "secret.key")
+    app.config["ORGANIZER_KEY"] = app.config.get("ORGANIZER_KEY") or kept_secret(instance / "organizer.key")
+    app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SECURE=str(app.config["PUBLIC_URL"] or "").startswith("https"))
+
+    settings = Settings(
+        grace_ms=int(app.config["GRACE_SECONDS"] * 1000),
+        time_scale=app.config["TIME_SCALE"],
+        max_attendees=app.config["MAX_ATTENDEES"],
+        feedback_threshold=max(3, app.config["FEEDBACK_THRESHOLD"]),
+    )
+    origins = app.config["CORS_ORIGINS"]
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        cors_allowed_origins=origins.split(",") if isinstance(origins, str) else origins,
+        max_http_buffer_size=16 * 1024,
+        ping_interval=10,
+        ping_timeout=20,
+        logger=False,
+        engineio_logger=False,
+    )
+    live = Live(Store(app.config["DB"]), socketio, Path(app.config["AGENDAS"]), settings)
+    live.boot()
+    app.extensions["workshop"] = live
+
+    from . import organizer, web
+    app.add_template_filter(format_time, "datetime")
+    app.register_blueprint(web.bp)
+    app.register_blueprint(organizer.bp)
+    if app.config["CLOCK"]:
+        live.start()
+    return app

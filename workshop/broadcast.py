@@ -1,0 +1,42 @@
+"""The one place that sends: shared room state, personal views and facilitator updates."""
+
+from __future__ import annotations
+
+from .room import Change, Room
+from .view import attendee_view, group_view, room_view, you_view
+
+
+def facilitators(code: str) -> str:
+    """Return the Socket.IO room of a workshop's facilitators."""
+    return f"{code}:facilitators"
+
+
+def send_change(socketio, room: Room, change: Change, sid_of) -> None:
+    """Send what a committed change means to everyone concerned."""
+    if change.room:
+        socketio.emit("room", room_view(room), to=room.code)
+    for attendee_id in change.personal:
+        sid = sid_of(attendee_id)
+        if sid is not None and attendee_id in room.attendees:
+            socketio.emit("you", you_view(room, attendee_id), to=sid)
+    for attendee_id in change.attendees:
+        socketio.emit("attendee", attendee_view(room, attendee_id), to=facilitators(room.code))
+    if change.response is not None or change.room:
+        socketio.emit("feedback_count", feedback_count(room), to=facilitators(room.code))
+    if change.groups or change.dropped_groups or change.personal:
+        socketio.emit("groups", groups_delta(room, change), to=facilitators(room.code))
+
+
+def feedback_count(room: Room) -> dict:
+    """Return how many answered, and nothing else about them."""
+    return {"responses": room.responses, "open": room.feedback_open}
+
+
+def groups_delta(room: Room, change: Change) -> dict:
+    """Return the groups a change made or dropped, and who is waiting."""
+    changed = [room.groups[g] for g in change.groups if g in room.groups]
+    return {
+        "groups": [group_view(room, g) for g in changed],
+        "dropped": sorted(change.dropped_groups),
+        "waiting": list(room.waiting),
+    }

@@ -1,0 +1,224 @@
+"""Socket.IO events: a thin shell that checks who is asking and what they sent, then runs a room command."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError, SocketIO
+
+from . import payload as p
+from .feedback import FeedbackError, clean_answers
+from .live import Live
+from .room import RoomError
+
+log = logging.getLogger(__name__)
+socketio = SocketIO()
+
+FORBIDDEN = {"ok": False, "error": "Only the facilitator can do that.", "code": "forbidden"}
+NOT_CONNECTED = {"ok": False, "error": "This connection has not joined a workshop.", "code": "forbidden"}
+SERVER_ERROR = {"ok": False, "error": "Something went wrong on the server. Please try again.",
+                "code": "server_error"}
+
+
+def live() -> Live:
+    """Return this app's rooms."""
+    return current_app.extensions["workshop"]
+
+
+def join_url(code: str) -> str:
+    """Return the link attendees open to join a room."""
+    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    return f"{base.rstrip('/')}/j/{code}"
+
+
+def console_links(code: str) -> tuple[str, str]:
+    """Return a console's join link and its shareable report link."""
+    from .organizer import share_link
+
+    return join_url(code), share_link(code)
+
+
+@socketio.on("connect")
+def on_connect(auth):
+    """Admit an attendee by token or a facilitator by key."""
+    try:
+        auth = p.as_object(auth)
+        role = p.choice(auth, "role", ("attendee", "facilitator"))
+        code = p.text(auth, "code", 12)
+        if role == "attendee":
+            live().connect_attendee(request.sid, code, p.text(auth, "token", 64))
+        else:
+            live().connect_facilitator(request.sid, code, p.text(auth, "key", 64), console_links)
+    except (p.PayloadError, RoomError) as error:
+        code = "bad_auth" if isinstance(error, p.PayloadError) else error.code
+        raise ConnectionRefusedError(error.message, {"code": code}) from None
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):
+    """Mark the attendee behind a closed connection as away."""
+    live().disconnect(request.sid)
+
+
+def command(event: str, role: str):
+    """Register a command: check the sender's role, run it, and turn refusals into a plain ack."""
+    def register(handler):
+        @socketio.on(event)
+        @functools.wraps(handler)
+        def wrapped(data=None, *extra):
+            connection = live().connection(request.sid)
+            if connection is None:
+                return NOT_CONNECTED
+            if role == "facilitator" and connection.role != "facilitator":
+                return FORBIDDEN
+            if role == "attendee" and connection.role != "attendee":
+                return {"ok": False, "error": "That is an attendee's command.", "code": "forbidden"}
+            try:
+                result = handler(live(), connection, p.as_object(data))
+            except (p.PayloadError, RoomError) as error:
+                return {"ok": False, "error": error.message, "code": error.code}
+            except FeedbackError as error:
+                return {"ok": False, "error": str(error), "code": "bad_answers"}
+            except Exception:
+                log.exception("event %s failed", event)
+                return SERVER_ERROR
+            return {"ok": True, **(result or {})}
+        return wrapped
+    return register
+
+
+@socketio.on("*")
+def on_unknown(event, data=None):
+    """Refuse events this server does not know."""
+    return {"ok": False, "error": f"Unknown event '{str(event)[:40]}'.", "code": "unknown_event"}
+
+
+@socketio.on("sync_clock")
+def on_sync_clock(data=None):
+    """Answer with the server clock, for the client's offset estimate."""
+    return {"ok": True, "now": live().clock()}
+
+
+# -- attendee commands ---------------------------------------------------------
+
+@command("agree", "attendee")
+def agree(live, conn, data):
+    live.run(conn.code, lambda room: room.agree(conn.attendee_id, live.rng))
+
+
+@command("mark_done", "attendee")
+def mark_done(live, conn, data):
+    live.run(conn.code, lambda room: room.mark_done(conn.attendee_id, live.clock()))
+
+
+@command("draw_prompt", "attendee")
+def draw_prompt(live, conn, data):
+    live.run(conn.code, lambda room: room.draw_prompt(conn.attendee_id))
+
+
+@command("ask_moment", "attendee")
+def ask_moment(live, conn, data):
+    needed = p.flag(data, "needed", True)
+    live.run(conn.code, lambda room: room.ask_moment(conn.attendee_id, needed))
+
+
+@command("send_feedback", "attendee")
+def send_feedback(live, conn, data):
+    room = live.rooms[conn.code]
+    room.check_can_answer(conn.attendee_id)
+    answers = clean_answers(room.questions, data.get("answers"))
+    live.run(conn.code, lambda room: room.answer(conn.attendee_id, answers))
+
+
+# -- facilitator commands ------------------------------------------------------
+
+@command("go_to_step", "facilitator")
+def go_to_step(live, conn, data):
+    index = p.whole(data, "index", 0, 999)
+    live.run(conn.code, lambda room: room.go_to_step(index, live.clock(), live.rng))
+
+
+@command("start_timer", "facilitator")
+def start_timer(live, conn, data):
+    live.run(conn.code, lambda room: room.start_timer(live.clock()))
+
+
+@command("pause_timer", "facilitator")
+def pause_timer(live, conn, data):
+    live.run(conn.code, lambda room: room.pause_timer(live.clock()))
+
+
+@command("resume_timer", "facilitator")
+def resume_timer(live, conn, data):
+    live.run(conn.code, lambda room: room.resume_timer(live.clock()))
+
+
+@command("extend_timer", "facilitator")
+def extend_timer(live, conn, data):
+    seconds = p.whole(data, "seconds", 10, 600, default=60)
+    live.run(conn.code, lambda room: room.extend_timer(seconds, live.clock()))
+
+
+@command("skip_timer", "facilitator")
+def skip_timer(live, conn, data):
+    live.run(conn.code, lambda room: room.skip_timer(live.clock()))
+
+
+@command("send_message", "facilitator")
+def send_message(live, conn, data):
+    text = p.text(data, "text", 280, low=0, what="The message", multiline=True)
+    live.run(conn.code, lambda room: room.send_message(text, live.clock()))
+
+
+@command("lock_room", "facilitator")
+def lock_room(live, conn, data):
+    locked = p.flag(data, "locked", True)
+    live.run(conn.code, lambda room: room.lock(locked))
+
+
+@command("remove_attendee", "facilitator")
+def remove_attendee(live, conn, data):
+    attendee_id = p.identifier(data, "attendee_id", "a_")
+    live.run(conn.code, lambda room: room.remove(attendee_id, live.rng))
+    live.kick(live.rooms[conn.code], attendee_id, "The facilitator has removed you from this workshop.")
+
+
+@command("pair_everyone", "facilitator")
+def pair_everyone(live, conn, data):
+    live.run(conn.code, lambda room: room.pair_everyone(live.rng))
+
+
+@command("set_odd", "facilitator")
+def set_odd(live, conn, data):
+    odd = p.choice(data, "odd", ("triad", "facilitator"))
+    live.run(conn.code, lambda room: room.set_odd(odd))
+
+
+@command("swap_people", "facilitator")
+def swap_people(live, conn, data):
+    a, b = p.identifier(data, "a", "a_"), p.identifier(data, "b", "a_")
+    live.run(conn.code, lambda room: room.swap_people(a, b, live.rng))
+
+
+@command("move_person", "facilitator")
+def move_person(live, conn, data):
+    person, group = p.identifier(data, "attendee_id", "a_"), p.identifier(data, "group_id", "g_")
+    live.run(conn.code, lambda room: room.move_person(person, group, live.rng))
+
+
+@command("open_feedback", "facilitator")
+def open_feedback(live, conn, data):
+    live.run(conn.code, lambda room: room.open_feedback(live.clock(), live.rng))
+
+
+@command("close_feedback", "facilitator")
+def close_feedback(live, conn, data):
+    live.run(conn.code, lambda room: room.close_feedback())
+
+
+@command("end_workshop", "facilitator")
+def end_workshop(live, conn, data):
+    live.run(conn.code, lambda room: room.end(live.clock()))
+    live.store.forget_who_answered(conn.code)

@@ -1,0 +1,42 @@
+"""Secrets: making them, storing only their hashes, and the keys kept in the instance folder."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+
+def new_secret() -> str:
+    """Return an unguessable secret: 192 random bits, url-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def digest(secret: str) -> str:
+    """Return the hash under which a secret is stored."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    """Compare two secrets (or their hashes) in constant time."""
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def report_key(server_secret: str, code: str) -> str:
+    """Return the key of a workshop's shareable report link, derived so that nothing is stored."""
+    mac = hmac.new(server_secret.encode(), f"report:{code}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
+
+
+def kept_secret(path: Path) -> str:
+    """Return the secret kept in a file, making it (readable by the owner only) on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = new_secret()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(value + "\n")
+    return value

@@ -1,0 +1,262 @@
+"""The rooms this process owns: one lock each, their connections, and the clock that keeps their pace.
+
+A command runs under its room's lock, is committed to the store, and only then
+broadcast, so that arrival order is processing order and nothing is announced
+that a crash could take back. Each room lives in exactly one process.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import random
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import broadcast
+from .agenda import Agenda, AgendaError, load_agendas
+from .keys import digest, new_secret, same
+from .room import AWAY, PRESENT, REMOVED, Change, Room, RoomError, Settings
+from .store import Store
+from .view import console_view, room_view, you_view
+
+log = logging.getLogger(__name__)
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+
+
+def now_ms() -> int:
+    """Return the server clock in epoch milliseconds."""
+    return int(time.time() * 1000)
+
+
+def normal_code(code: str) -> str:
+    """Return a room code as stored: upper case, without spaces or dashes."""
+    return code.strip().upper().replace("-", "").replace(" ", "")
+
+
+@dataclass(frozen=True)
+class Connection:
+    code: str
+    role: str
+    attendee_id: str | None = None
+
+
+class Live:
+    """Every open room of this process, with its lock, its people's connections and its deadlines."""
+
+    def __init__(self, store: Store, socketio, agendas_dir: Path, settings: Settings,
+                 clock=now_ms, rng: random.Random | None = None, tick_s: float = 0.05):
+        self.store = store
+        self.socketio = socketio
+        self.agendas_dir = Path(agendas_dir)
+        self.settings = settings
+        self.clock = clock
+        self.rng = rng or random.SystemRandom()
+        self.tick_s = tick_s
+        self.rooms: dict[str, Room] = {}
+        self.locks: dict[str, threading.Lock] = {}
+        self.tokens: dict[str, tuple[str, str]] = {}
+        self.connections: dict[str, Connection] = {}
+        self.attendee_sids: dict[str, str] = {}
+        self.deadlines: list[tuple] = []
+        self.order = itertools.count()
+        self.running = False
+
+    # -- life cycle ----------------------------------------------------------
+
+    def boot(self) -> None:
+        """Load every open room; everyone starts away until their phone reconnects."""
+        now = self.clock()
+        for room in self.store.load_rooms():
+            self._adopt(room)
+            change = Change()
+            for attendee in room.attendees.values():
+                if attendee.status == PRESENT:
+                    change.merge(room.disconnect(attendee.id, now))
+                if attendee.status == AWAY:
+                    self._schedule(max(attendee.away_since, now) + room.settings.grace_ms,
+                                   room.code, "grace", attendee.id)
+            change.merge(room.tick(now))
+            self._commit(room, change, now, send=False)
+
+    def start(self) -> None:
+        """Start the clock that acts on deadlines while nobody is watching."""
+        if not self.running:
+            self.running = True
+            self.socketio.start_background_task(self._run_clock)
+
+    def stop(self) -> None:
+        """Stop the clock."""
+        self.running = False
+
+    def _run_clock(self) -> None:
+        while self.running:
+            self.socketio.sleep(self.tick_s)
+            try:
+                self.run_due(self.clock())
+            except Exception:  # the clock must outlive any one room's failure
+                log.exception("deadline handling failed")
+
+    def run_due(self, now: int) -> None:
+        """Act on every deadline that has come."""
+        while self.deadlines and self.deadlines[0][0] <= now:
+            _, _, code, kind, arg = heapq.heappop(self.deadlines)
+            if code not in self.rooms:
+                continue
+            if kind == "timer":
+                self.run(code, lambda room: room.tick(now))
+            else:
+                self.run(code, lambda room, who=arg: room.expire_away(who, now, self.rng))
+
+    # -- agendas and rooms ---------------------------------------------------
+
+    def agendas(self) -> tuple[dict[str, Agenda], list[AgendaError]]:
+        """Read the agenda folder afresh, so that edits show without a restart."""
+        return load_agendas(self.agendas_dir)
+
+    def create_room(self, agenda: Agenda, odd: str | None = None) -> tuple[Room, str]:
+        """Open a new room for an agenda; return it with its facilitator key."""
+        key = new_secret()
+        code = self._free_code()
+        room = Room(code, digest(key), agenda, self.clock(), Settings(**vars(self.settings)))
+        if odd:
+            room.odd = odd
+        self.store.create_room(room)
+        self._adopt(room)
+        log.info("room %s opened with agenda %s", code, agenda.name)
+        return room, key
+
+    def _free_code(self) -> str:
+        while True:
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            if code not in self.rooms and not self.store.room_exists(code):
+                return code
+
+    def _adopt(self, room: Room) -> None:
+        self.rooms[room.code] = room
+        self.locks[room.code] = threading.Lock()
+        for attendee in room.attendees.values():
+            self.tokens[attendee.token_hash] = (room.code, attendee.id)
+
+    def room(self, code: str) -> Room | None:
+        """Return an open room by code, or None."""
+        room = self.rooms.get(normal_code(code))
+        return room if room is not None and room.status == "open" else None
+
+    # -- commands ------------------------------------------------------------
+
+    def run(self, code: str, command) -> Change:
+        """Apply a command to a room under its lock; commit, then broadcast."""
+        with self.locks[code]:
+            room = self.rooms[code]
+            now = self.clock()
+            change = command(room)
+            self._commit(room, change, now)
+            return change
+
+    def _commit(self, room: Room, change: Change, now: int, send: bool = True) -> None:
+        if not change:
+            return
+        if change.room:
+            room.seq += 1
+        self.store.save(room, change, now)
+        deadline = room.next_deadline()
+        if deadline is not None:
+            self._schedule(deadline, room.code, "timer", None)
+        if send:
+            broadcast.send_change(self.socketio, room, change, self.attendee_sids.get)
+
+    def _schedule(self, when: int, code: str, kind: str, arg) -> None:
+        heapq.heappush(self.deadlines, (when, next(self.order), code, kind, arg))
+
+    def join(self, code: str, name: str) -> tuple[Room, str, str]:
+        """Admit a new attendee; return the room, their id and their token."""
+        room = self.room(code)
+        if room is None:
+            raise RoomError(UNAVAILABLE, "room_unavailable")
+        token = new_secret()
+        attendee_id = "a_" + secrets.token_hex(8)
+        self.run(room.code, lambda r: r.join(attendee_id, name, digest(token), self.clock(), self.rng))
+        self.tokens[digest(token)] = (room.code, attendee_id)
+        self._schedule(self.clock() + room.settings.grace_ms, room.code, "grace", attendee_id)
+        return room, attendee_id, token
+
+    # -- connections ---------------------------------------------------------
+
+    def connect_attendee(self, sid: str, code: str, token: str) -> None:
+        """Let an attendee's phone in, replacing an older connection for the same token."""
+        found = self.tokens.get(digest(token))
+        room = self.room(code)
+        if room is None:
+            raise RoomError(UNAVAILABLE, "room_unavailable")
+        if found is None or found[0] != room.code:
+            raise RoomError("This phone is not known in this workshop; please join again.",
+                            "unknown_attendee")
+        attendee_id = found[1]
+        with self.locks[room.code]:
+            now = self.clock()
+            change = room.connect(attendee_id, now, self.rng)
+            old_sid = self.attendee_sids.get(attendee_id)
+            self.attendee_sids[attendee_id] = sid
+            self.connections[sid] = Connection(room.code, "attendee", attendee_id)
+            self.socketio.server.enter_room(sid, room.code, namespace="/")
+            self._commit(room, change, now)
+            self.socketio.emit("room", room_view(room), to=sid)
+            self.socketio.emit("you", you_view(room, attendee_id), to=sid)
+        if old_sid is not None and old_sid != sid:
+            self.socketio.emit("replaced", {"message": "This workshop is open in another tab or window."},
+                               to=old_sid)
+            self.connections.pop(old_sid, None)
+            self.socketio.server.disconnect(old_sid, namespace="/")
+
+    def connect_facilitator(self, sid: str, code: str, key: str, links) -> None:
+        """Let a facilitator's console in and send it the whole room."""
+        room = self.room(code) or self.rooms.get(normal_code(code))
+        if room is None or not same(room.key_hash, digest(key)):
+            raise RoomError("That facilitator link is not valid.", "wrong_key")
+        with self.locks[room.code]:
+            self.connections[sid] = Connection(room.code, "facilitator")
+            self.socketio.server.enter_room(sid, room.code, namespace="/")
+            self.socketio.server.enter_room(sid, broadcast.facilitators(room.code), namespace="/")
+            self.socketio.emit("console", console_view(room, *links(room.code)), to=sid)
+
+    def disconnect(self, sid: str) -> None:
+        """Forget a connection; an attendee becomes away, and gone after the grace period."""
+        connection = self.connections.pop(sid, None)
+        if connection is None or connection.attendee_id is None:
+            return
+        attendee_id = connection.attendee_id
+        if self.attendee_sids.get(attendee_id) != sid:
+            return
+        del self.attendee_sids[attendee_id]
+        room = self.rooms.get(connection.code)
+        if room is None:
+            return
+        self.run(room.code, lambda r: r.disconnect(attendee_id, self.clock()))
+        self._schedule(self.clock() + room.settings.grace_ms, room.code, "grace", attendee_id)
+
+    def kick(self, room: Room, attendee_id: str, message: str) -> None:
+        """Tell a removed attendee's phone, then close its connection."""
+        sid = self.attendee_sids.pop(attendee_id, None)
+        if sid is not None:
+            self.socketio.emit("removed", {"message": message}, to=sid)
+            self.connections.pop(sid, None)
+            self.socketio.server.disconnect(sid, namespace="/")
+
+    def connection(self, sid: str) -> Connection | None:
+        """Return who is behind a connection."""
+        return self.connections.get(sid)
+
+    def is_removed(self, code: str, attendee_id: str) -> bool:
+        """Tell whether the facilitator removed an attendee."""
+        room = self.rooms.get(code)
+        return room is not None and room.attendees[attendee_id].status == REMOVED
+
+
+UNAVAILABLE = "There is no open workshop with that code. Check the code with your facilitator."

@@ -1,0 +1,506 @@
+"""A workshop room as pure state: its place in the agenda, its timer, its people and groups.
+
+Every command takes `now` (server epoch ms) and, where chance is involved, an `rng`,
+changes the room in memory and returns a `Change` naming what the shell must save
+and broadcast. Nothing here touches the network, the database or the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import pairing
+from .agenda import Agenda
+from .groups import Group, Groups
+from .timer import DONE, RUNNING, Timer, TimerError
+
+PRESENT, AWAY, GONE, REMOVED = "present", "away", "gone", "removed"
+OPEN, ENDED = "open", "ended"
+ROLES = "ABC"
+ROUND_OVER = {"speaker": None, "title": "Round complete"}
+TRIAD_TURN = {"speaker": "C", "title": "C speaks, A and B listen", "pair_title": "Open conversation"}
+
+
+class RoomError(ValueError):
+    """A command the room refuses, with a sentence for a person and a code for a program."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass
+class Settings:
+    """Per-room settings, fixed when the room is made."""
+
+    grace_ms: int = 120_000
+    time_scale: float = 1.0
+    max_attendees: int = 2000
+    feedback_threshold: int = 5
+
+
+@dataclass
+class Attendee:
+    id: str
+    name: str
+    token_hash: str
+    joined_at: int
+    agreed: bool = False
+    status: str = AWAY
+    away_since: int | None = None
+    moment: bool = False
+
+
+@dataclass
+class Change:
+    """What a command changed: the shell saves these, then broadcasts them."""
+
+    room: bool = False
+    attendees: set[str] = field(default_factory=set)
+    personal: set[str] = field(default_factory=set)
+    groups: set[str] = field(default_factory=set)
+    dropped_groups: set[str] = field(default_factory=set)
+    history: bool = False
+    response: dict | None = None
+    answered: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.room or self.attendees or self.personal or self.groups or self.dropped_groups
+                    or self.response is not None)
+
+    def merge(self, other: Change) -> Change:
+        """Fold another change into this one."""
+        self.room |= other.room
+        self.history |= other.history
+        if other.response is not None:
+            self.response, self.answered = other.response, other.answered
+        for name in ("attendees", "personal", "groups", "dropped_groups"):
+            getattr(self, name).update(getattr(other, name))
+        return self
+
+
+def round_phases(step: dict, scaled) -> list[dict]:
+    """Return a round's turns, with the triad's third speaker after the last solo turn."""
+    phases = [{"speaker": turn["speaker"], "title": turn["title"], "ms": scaled(turn["minutes"])}
+              for turn in step["turns"]]
+    solo = [i for i, phase in enumerate(phases) if phase["speaker"] in ("A", "B")]
+    if solo:
+        phases.insert(solo[-1] + 1, {**TRIAD_TURN, "ms": phases[solo[-1]]["ms"]})
+    return phases
+
+
+class Room:
+    """One workshop in progress."""
+
+    def __init__(self, code: str, key_hash: str, agenda: Agenda, created_at: int, settings: Settings):
+        self.code = code
+        self.key_hash = key_hash
+        self.agenda = agenda
+        self.created_at = created_at
+        self.settings = settings
+        self.status = OPEN
+        self.ended_at: int | None = None
+        self.locked = False
+        self.odd = agenda.odd
+        self.step_index = 0
+        self.phases: list[dict] = []
+        self.phase_index = 0
+        self.timer: Timer | None = None
+        self.round_no = 0
+        self.rounds_held: list[dict] = []
+        self.message: dict | None = None
+        self.feedback_open = False
+        self.feedback_closed = False
+        self.responses = 0
+        self.seq = 0
+        self.attendees: dict[str, Attendee] = {}
+        self.groups = Groups()
+        self.groups_used = False
+        self.done_count = 0
+        self.history = pairing.History()
+        self.answered: set[str] = set()
+        self.present = 0
+        self.needs_agreement = any(step["kind"] == "agreements" for step in agenda.steps)
+        self._enter_step(0, rng=None)
+
+    # -- what the views read -------------------------------------------------
+
+    @property
+    def step(self) -> dict:
+        return self.agenda.steps[self.step_index]
+
+    @property
+    def phase(self) -> dict | None:
+        """Return the current turn of a round, or ROUND_OVER, or None outside rounds."""
+        if self.step["kind"] != "round":
+            return None
+        return self.phases[self.phase_index] if self.phase_index < len(self.phases) else ROUND_OVER
+
+    @property
+    def waiting(self) -> list[str]:
+        return self.groups.waiting
+
+    def eligible(self, attendee: Attendee) -> bool:
+        """Tell whether someone can be put in a group now."""
+        return attendee.status in (PRESENT, AWAY) and (attendee.agreed or not self.needs_agreement)
+
+    def role_of(self, group: Group, position: int) -> str:
+        """Return the role letter of a group position, rotated each round."""
+        return ROLES[(position - max(self.round_no - 1, 0)) % len(group.members)]
+
+    def prompt_of(self, group: Group | None) -> str | None:
+        """Return the prompt a group is talking about."""
+        if self.step["kind"] != "round":
+            return None
+        deck = self.step["prompts"]
+        index = group.prompt_index if group and group.prompt_round == self.round_no else 0
+        return deck[index % len(deck)]
+
+    def group_done(self, group: Group) -> bool:
+        """Tell whether a group has finished the current turn early."""
+        return (self.step["kind"] == "round" and group.done_round == self.round_no
+                and group.done_phase == self.phase_index)
+
+    def next_deadline(self) -> int | None:
+        """Return when the server next has to act on its own for this room's timer."""
+        return self.timer.deadline if self.timer and self.timer.state == RUNNING else None
+
+    # -- people --------------------------------------------------------------
+
+    def join(self, attendee_id: str, name: str, token_hash: str, now: int, rng) -> Change:
+        """Admit a new attendee; they count as away until their phone connects."""
+        self._check_open()
+        if self.locked:
+            raise RoomError("This workshop is not taking new people.", "room_unavailable")
+        if len(self.attendees) >= self.settings.max_attendees:
+            raise RoomError("This workshop is full.", "room_full")
+        attendee = Attendee(attendee_id, name, token_hash, now, away_since=now)
+        self.attendees[attendee_id] = attendee
+        return Change(attendees={attendee_id}).merge(self._place(attendee, rng))
+
+    def connect(self, attendee_id: str, now: int, rng) -> Change:
+        """Mark an attendee connected; someone who was gone comes back into the pairing."""
+        attendee = self._attendee(attendee_id)
+        if attendee.status == REMOVED:
+            raise RoomError("The facilitator has removed you from this workshop.", "removed")
+        self._set_status(attendee, PRESENT, None)
+        return Change(attendees={attendee_id}).merge(self._place(attendee, rng))
+
+    def disconnect(self, attendee_id: str, now: int) -> Change:
+        """Mark an attendee away; they keep their group through the grace period."""
+        attendee = self.attendees.get(attendee_id)
+        if attendee is None or attendee.status != PRESENT:
+            return Change()
+        self._set_status(attendee, AWAY, now)
+        return Change(attendees={attendee_id})
+
+    def expire_away(self, attendee_id: str, now: int, rng) -> Change:
+        """Treat an attendee as gone once their grace period has passed, and re-pair their partner."""
+        attendee = self.attendees.get(attendee_id)
+        if attendee is None or attendee.status != AWAY or attendee.away_since + self.settings.grace_ms > now:
+            return Change()
+        self._set_status(attendee, GONE, attendee.away_since)
+        return Change(attendees={attendee_id}).merge(self._unplace(attendee_id, rng))
+
+    def agree(self, attendee_id: str, rng) -> Change:
+        """Record that an attendee agreed to the room's agreements."""
+        if not self.needs_agreement:
+            raise RoomError("This workshop has no agreements to accept.", "no_agreements")
+        attendee = self._attendee(attendee_id)
+        if attendee.agreed:
+            return Change()
+        attendee.agreed = True
+        return Change(attendees={attendee_id}, personal={attendee_id}).merge(self._place(attendee, rng))
+
+    def remove(self, attendee_id: str, rng) -> Change:
+        """Remove an attendee for good; their token stops working."""
+        attendee = self._attendee(attendee_id)
+        if attendee.status == REMOVED:
+            return Change()
+        self._set_status(attendee, REMOVED, None)
+        attendee.moment = False
+        return Change(attendees={attendee_id}).merge(self._unplace(attendee_id, rng))
+
+    def ask_moment(self, attendee_id: str, needed: bool) -> Change:
+        """Let an attendee quietly tell the facilitator they need a moment."""
+        attendee = self._attendee(attendee_id)
+        if attendee.moment == needed:
+            return Change()
+        attendee.moment = needed
+        return Change(attendees={attendee_id}, personal={attendee_id})
+
+    # -- agenda and timers ---------------------------------------------------
+
+    def go_to_step(self, index: int, now: int, rng) -> Change:
+        """Move the room to step `index`."""
+        self._check_open()
+        if not 0 <= index < len(self.agenda.steps):
+            raise RoomError(f"There is no step {index + 1} in this agenda.", "bad_step")
+        if index == self.step_index:
+            return Change()
+        self.step_index = index
+        return self._enter_step(index, rng)
+
+    def start_timer(self, now: int) -> Change:
+        """Start the step's timer; a round starts its first turn."""
+        timer = self._timer()
+        if self.phase is ROUND_OVER:
+            raise RoomError("This round is complete.", "round_over")
+        self.timer = _checked(timer.start, now)
+        if self.step["kind"] == "round" and not self.groups_used:
+            self.groups_used = True
+            self.rounds_held.append({"round": self.step["round"], "groups": len(self.groups), "at": now})
+        return Change(room=True)
+
+    def pause_timer(self, now: int) -> Change:
+        """Pause the running timer."""
+        self.timer = _checked(self._timer().pause, now)
+        return Change(room=True)
+
+    def resume_timer(self, now: int) -> Change:
+        """Resume the paused timer."""
+        self.timer = _checked(self._timer().resume, now)
+        return Change(room=True)
+
+    def extend_timer(self, seconds: int, now: int) -> Change:
+        """Add time to the current timer."""
+        self.timer = _checked(self._timer().extend, self._scaled(seconds / 60), now)
+        return Change(room=True)
+
+    def skip_timer(self, now: int) -> Change:
+        """End the current timer now; a round moves on to its next turn."""
+        timer = self._timer()
+        if self.step["kind"] != "round":
+            self.timer = timer.finish()
+            return Change(room=True)
+        if self.phase is ROUND_OVER:
+            raise RoomError("This round is complete.", "round_over")
+        return self._next_phase(now)
+
+    def tick(self, now: int) -> Change:
+        """Act on every deadline that has passed, as if the server had been there."""
+        change = Change()
+        while self.timer and self.timer.expired(now):
+            if self.step["kind"] == "round":
+                change.merge(self._next_phase(self.timer.deadline))
+            else:
+                self.timer = self.timer.finish()
+                change.room = True
+        return change
+
+    def send_message(self, text: str, now: int) -> Change:
+        """Show a message to everyone, or clear it with empty text."""
+        self._check_open()
+        last = self.message["id"] if self.message else 0
+        self.message = {"id": last + 1, "text": text, "at": now} if text else None
+        return Change(room=True)
+
+    def lock(self, locked: bool) -> Change:
+        """Lock or unlock the room to new joiners."""
+        self._check_open()
+        if self.locked == locked:
+            return Change()
+        self.locked = locked
+        return Change(room=True)
+
+    def end(self, now: int) -> Change:
+        """End the workshop: timers stop, the form closes, nobody new can join."""
+        if self.status == ENDED:
+            return Change()
+        self.status, self.ended_at = ENDED, now
+        if self.feedback_open:
+            self.feedback_open, self.feedback_closed = False, True
+        if self.timer and self.timer.state != DONE:
+            self.timer = self.timer.finish()
+        return Change(room=True)
+
+    def _enter_step(self, index: int, rng) -> Change:
+        step = self.agenda.steps[index]
+        change = Change(room=True)
+        self.phase_index, self.done_count, self.phases = 0, 0, []
+        if step["kind"] == "round":
+            self.round_no = step["round"]
+            self.phases = round_phases(step, self._scaled)
+            self.timer = Timer.of(self.phases[0]["ms"])
+            if step["pairing"] == "new" and (self.groups_used or not self.groups):
+                change.merge(self.pair_everyone(rng))
+            else:
+                change.personal.update(self.groups.of)
+            self.groups_used = False
+        else:
+            minutes = step.get("minutes")
+            self.timer = Timer.of(self._scaled(minutes)) if minutes else None
+            if step["kind"] == "pairing":
+                change.merge(self.pair_everyone(rng, step.get("odd")))
+        return change
+
+    def _next_phase(self, start: int) -> Change:
+        self.phase_index += 1
+        if self.phase is not ROUND_OVER and self.phase["speaker"] == "C" and not self.groups.triads:
+            self.phase_index += 1
+        self.done_count = 0
+        if self.phase is ROUND_OVER:
+            self.timer = self.timer.finish()
+        else:
+            self.timer = Timer.running_from(self.phase["ms"], start)
+        return Change(room=True)
+
+    # -- groups --------------------------------------------------------------
+
+    def pair_everyone(self, rng, odd: str | None = None) -> Change:
+        """Form new groups from everyone present and agreed."""
+        self._check_open()
+        people = [a.id for a in self.attendees.values() if self.eligible(a)]
+        result = pairing.make_groups(people, rng, history=self.history, odd=odd or self.odd)
+        self.history.record(result.groups)
+        self.groups_used, self.done_count = False, 0
+        return self._regroup(result, rng, people=set(self.attendees))
+
+    def swap_people(self, a: str, b: str, rng) -> Change:
+        """Swap two people between their groups."""
+        self._check_grouped(a, b)
+        return self._live_change(pairing.swap_people, rng, a, b)
+
+    def move_person(self, person: str, group_id: str, rng) -> Change:
+        """Move someone into another group; whoever that leaves alone is placed again."""
+        self._check_grouped(person)
+        if group_id not in self.groups:
+            raise RoomError("That group no longer exists.", "unknown_group")
+        index = list(self.groups.by_id).index(group_id)
+        return self._live_change(pairing.move_person, rng, person, index, self.history, rng, odd=self.odd)
+
+    def mark_done(self, attendee_id: str, now: int) -> Change:
+        """Record that a group finished its turn early; when every group has, the turn ends."""
+        group = self._group_in_round(attendee_id, started=True)
+        if self.group_done(group):
+            return Change()
+        group.done_round, group.done_phase = self.round_no, self.phase_index
+        self.done_count += 1
+        change = Change(groups={group.id}, personal=group.people)
+        if self.done_count >= len(self.groups):
+            change.merge(self._next_phase(now))
+        return change
+
+    def draw_prompt(self, attendee_id: str) -> Change:
+        """Give a group the next prompt of the round's deck."""
+        group = self._group_in_round(attendee_id, started=False)
+        if not self.step["draw"]:
+            raise RoomError("This round has a single prompt.", "no_deck")
+        current = group.prompt_index if group.prompt_round == self.round_no else 0
+        group.prompt_round, group.prompt_index = self.round_no, (current + 1) % len(self.step["prompts"])
+        return Change(groups={group.id}, personal=group.people)
+
+    def _place(self, attendee: Attendee, rng) -> Change:
+        if not self.groups or not self.eligible(attendee) or attendee.id in self.groups.of \
+                or attendee.id in self.waiting:
+            return Change()
+        return self._live_change(pairing.add_person, rng, attendee.id, self.history, rng, odd=self.odd)
+
+    def _unplace(self, attendee_id: str, rng) -> Change:
+        if attendee_id not in self.groups.of and attendee_id not in self.waiting:
+            return Change()
+        return self._live_change(pairing.remove_person, rng, attendee_id, self.history, rng, odd=self.odd)
+
+    def _live_change(self, operation, rng, *args, **kwargs) -> Change:
+        try:
+            after = operation(self.groups.as_pairing(), *args, **kwargs)
+        except pairing.PairingError as error:
+            raise RoomError(str(error), "bad_move") from None
+        change = self._regroup(after, rng)
+        self.history.record(self.groups[g].members for g in change.groups)
+        return change
+
+    def _regroup(self, after: pairing.Pairing, rng, people: set[str] = frozenset()) -> Change:
+        done = self.groups.apply(after, lambda: f"g_{rng.getrandbits(64):016x}")
+        personal = (done.moved | people) - {pairing.FACILITATOR}
+        return Change(groups=done.made, dropped_groups=done.dropped, personal=personal,
+                      history=True, room=self.step["kind"] == "round")
+
+    def _check_grouped(self, *people: str) -> None:
+        self._check_open()
+        for person in people:
+            if person not in self.groups.of:
+                raise RoomError("That person is not in a group.", "not_grouped")
+
+    def _group_in_round(self, attendee_id: str, started: bool) -> Group:
+        self._check_open()
+        group = self.groups.of_person(attendee_id)
+        if self.step["kind"] != "round" or group is None:
+            raise RoomError("You are not in a round right now.", "not_in_round")
+        if started and (self.timer is None or self.timer.state not in ("running", "paused")):
+            raise RoomError("Your turn has not started yet.", "turn_not_started")
+        return group
+
+    # -- feedback ------------------------------------------------------------
+
+    def open_feedback(self, now: int, rng) -> Change:
+        """Open the feedback form, moving the room to the feedback step."""
+        self._check_open()
+        index = next((s["index"] for s in self.agenda.steps if s["kind"] == "feedback"), None)
+        if index is None:
+            raise RoomError("This agenda has no feedback form.", "no_feedback")
+        change = self.go_to_step(index, now, rng)
+        self.feedback_open, self.feedback_closed = True, False
+        return change.merge(Change(room=True))
+
+    def close_feedback(self) -> Change:
+        """Close the feedback form."""
+        self._check_open()
+        if not self.feedback_open:
+            raise RoomError("The feedback form is not open.", "feedback_closed")
+        self.feedback_open, self.feedback_closed = False, True
+        return Change(room=True)
+
+    def check_can_answer(self, attendee_id: str) -> None:
+        """Refuse feedback from someone who already answered, or while the form is closed."""
+        self._check_open()
+        self._attendee(attendee_id)
+        if attendee_id in self.answered:
+            raise RoomError("You have already answered. Thank you!", "already_answered")
+        if not self.feedback_open:
+            raise RoomError("The feedback form is not open.", "feedback_closed")
+
+    def answer(self, attendee_id: str, answers: dict) -> Change:
+        """Take one attendee's feedback; the response is stored apart from who gave it."""
+        self.check_can_answer(attendee_id)
+        self.answered.add(attendee_id)
+        self.responses += 1
+        return Change(personal={attendee_id}, response=answers, answered=attendee_id)
+
+    @property
+    def questions(self) -> list[dict]:
+        """Return the feedback form's questions, or none."""
+        return next((s["questions"] for s in self.agenda.steps if s["kind"] == "feedback"), [])
+
+    # -- helpers -------------------------------------------------------------
+
+    def _attendee(self, attendee_id: str) -> Attendee:
+        attendee = self.attendees.get(attendee_id)
+        if attendee is None:
+            raise RoomError("There is no such attendee in this workshop.", "unknown_attendee")
+        return attendee
+
+    def _set_status(self, attendee: Attendee, status: str, away_since: int | None) -> None:
+        self.present += (status == PRESENT) - (attendee.status == PRESENT)
+        attendee.status, attendee.away_since = status, away_since
+
+    def _check_open(self) -> None:
+        if self.status != OPEN:
+            raise RoomError("This workshop has ended.", "room_ended")
+
+    def _timer(self) -> Timer:
+        self._check_open()
+        if self.timer is None:
+            raise RoomError("This step has no timer.", "no_timer")
+        return self.timer
+
+    def _scaled(self, minutes: float) -> int:
+        return max(1, round(minutes * 60_000 * self.settings.time_scale))
+
+
+def _checked(method, *args) -> Timer:
+    try:
+        return method(*args)
+    except TimerError as error:
+        raise RoomError(str(error), error.code) from None

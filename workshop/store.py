@@ -1,0 +1,255 @@
+"""The one door to SQLite: rooms, attendees and groups are written here and read back on start."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+from pathlib import Path
+
+import sqlite_utils
+
+from . import pairing
+from .agenda import Agenda
+from .groups import Group
+from .room import Attendee, Change, Room, Settings
+from .timer import Timer
+
+MIGRATIONS = [
+    """
+    CREATE TABLE rooms (
+        code TEXT PRIMARY KEY,
+        key_hash TEXT NOT NULL,
+        agenda TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        state TEXT NOT NULL
+    );
+    CREATE TABLE attendees (
+        id TEXT PRIMARY KEY,
+        code TEXT NOT NULL REFERENCES rooms(code),
+        token_hash TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        joined_at INTEGER NOT NULL,
+        agreed INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        away_since INTEGER,
+        moment INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX attendees_by_room ON attendees(code);
+    CREATE TABLE groups (
+        id TEXT PRIMARY KEY,
+        code TEXT NOT NULL REFERENCES rooms(code),
+        members TEXT NOT NULL,
+        prompt_round INTEGER NOT NULL,
+        prompt_index INTEGER NOT NULL,
+        done_round INTEGER NOT NULL,
+        done_phase INTEGER NOT NULL
+    );
+    CREATE INDEX groups_by_room ON groups(code);
+    CREATE TABLE histories (
+        code TEXT PRIMARY KEY REFERENCES rooms(code),
+        data TEXT NOT NULL
+    );
+    CREATE TABLE attendance (
+        code TEXT NOT NULL REFERENCES rooms(code),
+        minute INTEGER NOT NULL,
+        present INTEGER NOT NULL,
+        PRIMARY KEY (code, minute)
+    );
+    """,
+    # Feedback is anonymous by construction: a response row holds the workshop and the
+    # answers, nothing else. Its key is random and the table has no rowid, so neither
+    # reveals the order of answers. Who has answered is a separate list with no link back.
+    """
+    CREATE TABLE responses (
+        id TEXT PRIMARY KEY,
+        code TEXT NOT NULL REFERENCES rooms(code),
+        answers TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX responses_by_room ON responses(code);
+    CREATE TABLE answered (
+        code TEXT NOT NULL REFERENCES rooms(code),
+        attendee_id TEXT NOT NULL,
+        PRIMARY KEY (code, attendee_id)
+    ) WITHOUT ROWID;
+    """,
+]
+
+ROOM_STATE = ("status", "ended_at", "locked", "odd", "step_index", "phases", "phase_index",
+              "round_no", "rounds_held", "message", "feedback_open", "feedback_closed", "responses",
+              "seq", "groups_used", "done_count")
+
+
+class Store:
+    """Rooms and their people, kept in an SQLite file in WAL mode."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        self.lock = threading.Lock()
+        if self.path != ":memory:":
+            self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA secure_delete=ON")
+        self.migrate()
+
+    def migrate(self) -> None:
+        """Bring the schema up to date, one numbered migration at a time."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.lock, self.db.atomic():
+                for statement in filter(str.strip, script.split(";")):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version={number}")
+
+    def ping(self) -> bool:
+        """Tell whether the database answers."""
+        with self.lock:
+            return self.db.execute("SELECT 1").fetchone()[0] == 1
+
+    # -- writes ----------------------------------------------------------------
+
+    def create_room(self, room: Room) -> None:
+        """Write a new room."""
+        with self.lock, self.db.atomic():
+            self.db["rooms"].insert({
+                "code": room.code,
+                "key_hash": room.key_hash,
+                "agenda": json.dumps(room.agenda.to_dict()),
+                "created_at": room.created_at,
+                "status": room.status,
+                "state": _room_state(room),
+            })
+            self.db["histories"].insert({"code": room.code, "data": json.dumps(room.history.to_json())})
+
+    def save(self, room: Room, change: Change, now: int) -> None:
+        """Write everything a change touched, in one transaction."""
+        with self.lock, self.db.atomic():
+            if change.room or change.groups or change.dropped_groups:
+                self.db["rooms"].update(room.code, {"status": room.status, "state": _room_state(room)})
+            for attendee_id in change.attendees:
+                self.db["attendees"].upsert(_attendee_row(room, room.attendees[attendee_id]), pk="id")
+            for group_id in change.groups:
+                group = room.groups.by_id.get(group_id)
+                if group is not None:
+                    self.db["groups"].upsert(_group_row(room, group), pk="id")
+            for group_id in change.dropped_groups:
+                self.db.execute("DELETE FROM groups WHERE id = ?", [group_id])
+            if change.history:
+                self.db["histories"].upsert({"code": room.code, "data": json.dumps(room.history.to_json())},
+                                            pk="code")
+            if change.response is not None:
+                self.db["responses"].insert({"id": secrets.token_hex(16), "code": room.code,
+                                             "answers": json.dumps(change.response)})
+                self.db["answered"].insert({"code": room.code, "attendee_id": change.answered})
+            if change.attendees:
+                self.db["attendance"].upsert(
+                    {"code": room.code, "minute": now // 60_000, "present": room.present},
+                    pk=("code", "minute"))
+
+    # -- reads -----------------------------------------------------------------
+
+    def load_rooms(self, grace_ms: int | None = None) -> list[Room]:
+        """Read back every open room, as it was at the last commit."""
+        with self.lock:
+            rows = list(self.db.query("SELECT * FROM rooms WHERE status = 'open'"))
+            return [self._load_room(row) for row in rows]
+
+    def _load_room(self, row: dict) -> Room:
+        state = json.loads(row["state"])
+        room = Room(row["code"], row["key_hash"], Agenda.from_dict(json.loads(row["agenda"])),
+                    row["created_at"], Settings(**state.pop("settings")))
+        timer = state.pop("timer")
+        for name in ROOM_STATE:
+            setattr(room, name, state[name])
+        room.groups.waiting = state["waiting"]
+        room.timer = Timer.from_dict(timer)
+        for a in self.db.query("SELECT * FROM attendees WHERE code = ?", [room.code]):
+            room.attendees[a["id"]] = Attendee(a["id"], a["name"], a["token_hash"], a["joined_at"],
+                                               bool(a["agreed"]), a["status"], a["away_since"],
+                                               bool(a["moment"]))
+        room.present = sum(a.status == "present" for a in room.attendees.values())
+        for g in self.db.query("SELECT * FROM groups WHERE code = ?", [room.code]):
+            room.groups.add(Group(g["id"], tuple(json.loads(g["members"])), g["prompt_round"],
+                                  g["prompt_index"], g["done_round"], g["done_phase"]))
+        room.answered = {r["attendee_id"] for r in self.db.query(
+            "SELECT attendee_id FROM answered WHERE code = ?", [room.code])}
+        history = self.db["histories"].get(room.code)["data"]
+        room.history = pairing.History.from_json(json.loads(history))
+        return room
+
+    def forget_who_answered(self, code: str) -> None:
+        """Drop a finished workshop's has-answered list and flush the write-ahead log.
+
+        While the form is open the list stops double answers; afterwards it is only a
+        liability, and the WAL could otherwise keep the order in which rows were written.
+        """
+        with self.lock:
+            with self.db.atomic():
+                self.db.execute("DELETE FROM answered WHERE code = ?", [code])
+            if self.path != ":memory:":
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def responses(self, code: str) -> list[dict]:
+        """Return a workshop's feedback responses, in no meaningful order."""
+        with self.lock:
+            rows = self.db.query("SELECT answers FROM responses WHERE code = ?", [code])
+            return [json.loads(r["answers"]) for r in rows]
+
+    def room_record(self, code: str) -> dict | None:
+        """Return what a report needs of a room, open or ended: its agenda and last state."""
+        with self.lock:
+            row = self.db.execute(
+                "SELECT code, agenda, created_at, status, state, "
+                "(SELECT count(*) FROM attendees a WHERE a.code = rooms.code) AS joined "
+                "FROM rooms WHERE code = ?", [code]).fetchone()
+        if row is None:
+            return None
+        keys = ("code", "agenda", "created_at", "status", "state", "joined")
+        record = dict(zip(keys, row, strict=True))
+        record["agenda"], record["state"] = json.loads(record["agenda"]), json.loads(record["state"])
+        return record
+
+    def room_exists(self, code: str) -> bool:
+        """Tell whether a code was ever used, open or ended."""
+        with self.lock:
+            return self.db.execute("SELECT 1 FROM rooms WHERE code = ?", [code]).fetchone() is not None
+
+    def attendance(self, code: str) -> list[list[int]]:
+        """Return a room's present count per minute, oldest first."""
+        with self.lock:
+            rows = self.db.query(
+                "SELECT minute, present FROM attendance WHERE code = ? ORDER BY minute", [code])
+            return [[r["minute"] * 60_000, r["present"]] for r in rows]
+
+    def rooms(self) -> list[str]:
+        """Return every room's code, newest first."""
+        with self.lock:
+            return [r[0] for r in self.db.execute("SELECT code FROM rooms ORDER BY created_at DESC")]
+
+
+def _room_state(room: Room) -> str:
+    state = {name: getattr(room, name) for name in ROOM_STATE}
+    state["timer"] = room.timer.to_dict() if room.timer else None
+    state["waiting"] = room.waiting
+    state["settings"] = vars(room.settings)
+    return json.dumps(state, separators=(",", ":"))
+
+
+def _attendee_row(room: Room, a: Attendee) -> dict:
+    return {"id": a.id, "code": room.code, "token_hash": a.token_hash, "name": a.name,
+            "joined_at": a.joined_at, "agreed": int(a.agreed), "status": a.status,
+            "away_since": a.away_since, "moment": int(a.moment)}
+
+
+def _group_row(room: Room, g: Group) -> dict:
+    return {"id": g.id, "code": room.code, "members": json.dumps(g.members),
+            "prompt_round": g.prompt_round, "prompt_index": g.prompt_index,
+            "done_round": g.done_round, "done_phase": g.done_phase}

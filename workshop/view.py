@@ -1,0 +1,126 @@
+"""Turn a room into the messages each audience receives."""
+
+from __future__ import annotations
+
+from .groups import Group
+from .pairing import FACILITATOR
+from .room import Room
+
+STEP_PRIVATE = {"prompts"}
+
+
+def room_view(room: Room) -> dict:
+    """Return the room's shared state: one message for everyone in it."""
+    step = room.step
+    public = {k: v for k, v in step.items() if k not in STEP_PRIVATE}
+    public["count"] = len(room.agenda.steps)
+    if step["kind"] == "round":
+        public["prompt"] = step["prompts"][0]
+    return {
+        "code": room.code,
+        "title": room.agenda.title,
+        "seq": room.seq,
+        "status": room.status,
+        "locked": room.locked,
+        "step": public,
+        "phase": phase_view(room),
+        "timer": room.timer.to_dict() if room.timer else None,
+        "message": room.message,
+        "feedback": {"open": room.feedback_open, "closed": room.feedback_closed},
+    }
+
+
+def phase_view(room: Room) -> dict | None:
+    """Return the current turn of a round, counting the triads' turn only when there is one."""
+    phase = room.phase
+    if phase is None:
+        return None
+    triad = room.groups.triads > 0
+    count = sum(1 for p in room.phases if p["speaker"] != "C" or triad)
+    view = {"index": room.phase_index, "count": count, "speaker": phase["speaker"], "title": phase["title"]}
+    if "pair_title" in phase:
+        view["pair_title"] = phase["pair_title"]
+    return view
+
+
+def you_view(room: Room, attendee_id: str) -> dict:
+    """Return one attendee's personal state."""
+    attendee = room.attendees[attendee_id]
+    group = room.groups.of_person(attendee_id)
+    return {
+        "attendee": {
+            "id": attendee.id,
+            "name": attendee.name,
+            "agreed": attendee.agreed,
+            "answered": attendee_id in room.answered,
+            "moment": attendee.moment,
+        },
+        "group": _personal_group(room, group, attendee_id) if group else None,
+        "waiting": attendee_id in room.waiting,
+    }
+
+
+def _personal_group(room: Room, group: Group, attendee_id: str) -> dict:
+    members = [
+        {"id": member, "name": _name(room, member), "role": room.role_of(group, position)}
+        for position, member in enumerate(group.members)
+    ]
+    return {
+        "id": group.id,
+        "members": members,
+        "role": next(m["role"] for m in members if m["id"] == attendee_id),
+        "prompt": room.prompt_of(group),
+        "done": room.group_done(group),
+    }
+
+
+def _name(room: Room, member: str) -> str:
+    if member == FACILITATOR:
+        return "Your facilitator"
+    return room.attendees[member].name
+
+
+def attendee_view(room: Room, attendee_id: str) -> dict:
+    """Return what a facilitator sees of one attendee."""
+    a = room.attendees[attendee_id]
+    return {"id": a.id, "name": a.name, "status": a.status, "agreed": a.agreed,
+            "moment": a.moment, "joined_at": a.joined_at}
+
+
+def group_view(room: Room, group: Group) -> dict:
+    """Return what a facilitator sees of one group."""
+    return {
+        "id": group.id,
+        "members": list(group.members),
+        "roles": [room.role_of(group, p) for p in range(len(group.members))],
+        "prompt": room.prompt_of(group),
+        "done": room.group_done(group),
+    }
+
+
+def groups_view(room: Room) -> dict:
+    """Return every group and everyone waiting, for facilitators."""
+    return {
+        "groups": [group_view(room, g) for g in room.groups],
+        "waiting": list(room.waiting),
+    }
+
+
+def console_view(room: Room, join_url: str, report_url: str) -> dict:
+    """Return the whole room for a facilitator's console."""
+    agenda = room.agenda
+    return {
+        "room": room_view(room),
+        "attendees": [attendee_view(room, a) for a in room.attendees],
+        **groups_view(room),
+        "join_url": join_url,
+        "report_url": report_url,
+        "feedback": {"responses": room.responses, "open": room.feedback_open,
+                     "threshold": room.settings.feedback_threshold},
+        "odd": room.odd,
+        "agenda": {
+            "name": agenda.name,
+            "title": agenda.title,
+            "steps": [{"index": s["index"], "kind": s["kind"], "title": s["title"]} for s in agenda.steps],
+        },
+    }
