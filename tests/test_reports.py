@@ -1,0 +1,152 @@
+"""Anonymous feedback end to end: answers from real phones, the database, the report and its downloads."""
+
+import csv
+import io
+import json
+import sqlite3
+
+import openpyxl
+import pypdf
+import requests
+
+from .support import attendee, facilitator
+
+ORGANIZER = "organizer-key-for-tests"
+
+
+def organizer_session(server) -> requests.Session:
+    session = requests.Session()
+    signed_in = session.post(server.url + "/organizer", data={"key": ORGANIZER}, timeout=5)
+    assert signed_in.status_code == 200 and "Every workshop" in signed_in.text
+    return session
+
+
+def answers(i: int, questions: list[dict]) -> dict:
+    """Return attendee i's answers: scales by i, the first option, and a note (a formula for the first)."""
+    note = f"=cmd|' /C calc'!A{i}" if i == 0 else f"Thanks {i} 🌿"
+    kinds = {"scale": 1 + i % 5, "text": note}
+    return {q["id"]: kinds.get(q["type"], q.get("options", [None])[0]) for q in questions
+            if q["type"] != "multiple"}
+
+
+def run_feedback(server, people: int, close: bool = True):
+    workshop = server.create_workshop("quick-connect")
+    console = facilitator(server, workshop)
+    phones = [attendee(server, workshop["code"], f"Person {i}") for i in range(people)]
+    assert console.send("open_feedback") == {"ok": True}
+    questions = console.wait_for(lambda c: c.latest("room")["step"]["kind"] == "feedback"
+                                 and c.latest("room")["step"]["questions"])
+    for i, phone in enumerate(phones):
+        sent = answers(i, questions)
+        assert phone.send("send_feedback", {"answers": sent}) == {"ok": True}, sent
+    if close:
+        assert console.send("close_feedback") == {"ok": True}
+    return workshop, console, phones
+
+
+def test_the_quick_connect_form_has_a_scale_and_a_free_text_question(server):
+    workshop = server.create_workshop("quick-connect")
+    console = facilitator(server, workshop)
+    console.send("open_feedback")
+    questions = console.wait_for(lambda c: c.latest("room")["step"].get("questions"))
+    assert {"scale", "text"} <= {q["type"] for q in questions}
+
+
+def test_an_attendee_answers_once_and_the_facilitator_sees_only_the_count(server):
+    workshop, console, phones = run_feedback(server, 2, close=False)
+    again = phones[0].send("send_feedback", {"answers": {}})
+    assert again["ok"] is False and again["code"] == "already_answered"
+    count = console.wait_for(lambda c: (c.latest("feedback_count") or {}).get("responses") == 2
+                             and c.latest("feedback_count"))
+    assert set(count) == {"responses", "open"}
+    assert phones[1].latest("you")["attendee"]["answered"] is True
+
+
+def test_bad_answers_are_refused_with_the_question_named(server):
+    workshop = server.create_workshop("quick-connect")
+    console = facilitator(server, workshop)
+    phone = attendee(server, workshop["code"], "Ana")
+    console.send("open_feedback")
+    questions = phone.wait_for(lambda p: p.latest("room")["step"].get("questions"))
+    scale = next(q for q in questions if q["type"] == "scale")
+    reply = phone.send("send_feedback", {"answers": {**answers(1, questions), scale["id"]: True}})
+    assert reply["ok"] is False and reply["code"] == "bad_answers"
+    assert phone.send("send_feedback", {"answers": answers(1, questions)})["ok"] is True
+
+
+def test_the_database_holds_nothing_that_links_an_answer_to_a_person(server):
+    run_feedback(server, 6)
+    db = sqlite3.connect(server.db)
+    columns = [row[1] for row in db.execute("PRAGMA table_info(responses)")]
+    assert columns == ["id", "code", "answers"]
+    attendee_ids = {row[0] for row in db.execute("SELECT id FROM attendees")}
+    tokens = {row[0] for row in db.execute("SELECT token_hash FROM attendees")}
+    names = {row[0] for row in db.execute("SELECT name FROM attendees")}
+    for rid, _, stored in db.execute("SELECT * FROM responses"):
+        assert len(rid) == 32 and rid not in attendee_ids
+        assert not any(secret in stored for secret in attendee_ids | tokens | names)
+    without_rowid = db.execute("SELECT sql FROM sqlite_master WHERE name = 'responses'").fetchone()[0]
+    assert "WITHOUT ROWID" in without_rowid
+
+
+def test_below_the_threshold_every_format_shows_only_the_count(server):
+    workshop, _, _ = run_feedback(server, 3)
+    session = organizer_session(server)
+    page = session.get(f"{server.url}/reports/{workshop['code']}", timeout=5).text
+    assert "3 responses" in page and "Thanks 1" not in page
+    base = f"{server.url}/reports/{workshop['code']}"
+    text = session.get(base + ".csv", timeout=5).content.decode("utf-8-sig")
+    assert "Thanks" not in text and "3" in text
+    book = openpyxl.load_workbook(io.BytesIO(session.get(base + ".xlsx").content))
+    cells = [c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert not any("Thanks" in str(c) for c in cells)
+    pdf = pypdf.PdfReader(io.BytesIO(session.get(base + ".pdf").content))
+    assert "Thanks" not in "".join(page.extract_text() for page in pdf.pages)
+
+
+def test_a_closed_form_with_enough_answers_is_reported_in_every_format(server):
+    workshop, _, _ = run_feedback(server, 6)
+    session = organizer_session(server)
+    code = workshop["code"]
+    page = session.get(f"{server.url}/reports/{code}", timeout=5)
+    assert page.status_code == 200 and "Thanks 1 🌿" in page.text and "<svg" in page.text
+    download = session.get(f"{server.url}/reports/{code}.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(download)))
+    assert len(rows) == 1 + 6
+    flat = [cell for row in rows for cell in row]
+    assert "Thanks 5 🌿" in flat
+    assert not any(cell.startswith("=") for cell in flat), "formula injection neutralised"
+    book = openpyxl.load_workbook(io.BytesIO(session.get(f"{server.url}/reports/{code}.xlsx").content))
+    assert {"Summary", "Responses"} <= set(book.sheetnames)
+    assert book["Responses"].max_row == 7
+    pdf = session.get(f"{server.url}/reports/{code}.pdf")
+    assert pdf.headers["Content-Disposition"].startswith("attachment")
+    assert "Feedback" in "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+
+
+def test_reports_need_the_organizer_key_or_the_shared_link(server):
+    workshop, console, _ = run_feedback(server, 5)
+    code = workshop["code"]
+    stranger = requests.Session()
+    assert stranger.get(f"{server.url}/reports/{code}.csv").status_code == 403
+    assert stranger.post(f"{server.url}/organizer", data={"key": "guess"}).status_code == 403
+    assert stranger.post(f"{server.url}/reports/{code}/unlock", json={"key": "guess"}).status_code == 403
+    shared = console.latest("console")["report_url"]
+    key = shared.split("#key=")[1]
+    assert stranger.post(f"{server.url}/reports/{code}/unlock", json={"key": key}).json() == {"ok": True}
+    assert stranger.get(f"{server.url}/reports/{code}.csv").status_code == 200
+    other = server.create_workshop("quick-connect")["code"]
+    assert stranger.get(f"{server.url}/reports/{other}.csv").status_code == 403
+
+
+def test_the_organizer_lists_every_workshop_newest_first(server):
+    first = server.create_workshop("quick-connect")["code"]
+    second = server.create_workshop("heart-to-heart")["code"]
+    page = organizer_session(server).get(server.url + "/organizer").text
+    assert page.index(second) < page.index(first)
+
+
+def test_answers_never_reach_the_log(server):
+    run_feedback(server, 5)
+    assert "Thanks 3" not in server.output()
+    assert json.dumps("Thanks 3")[1:-1] not in server.output()
