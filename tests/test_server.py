@@ -162,3 +162,28 @@ def test_sigkill_mid_timer_then_restart_resumes_every_phone(tmp_path):
             assert phone.latest("you")["group"]["id"] == groups_before[phone.id]
     finally:
         server.stop()
+
+
+def test_wrong_codes_from_one_address_are_slowed_down(server):
+    replies = [requests.post(server.url + "/api/join", json={"code": f"ZZZZ{i:02d}", "name": "Eve"}, timeout=5)
+               for i in range(11)]
+    assert [r.status_code for r in replies[:10]] == [404] * 10
+    assert replies[10].status_code == 429 and replies[10].json()["code"] == "rate_limited"
+
+
+def test_an_unknown_a_locked_and_an_ended_room_answer_alike(server):
+    locked, ended = server.create_workshop(), server.create_workshop()
+    facilitator(server, locked).send("lock_room", {"locked": True})
+    facilitator(server, ended).send("end_workshop")
+    answers = [requests.post(server.url + "/api/join", json={"code": code, "name": "Eve"}, timeout=5)
+               for code in ("ZZZZZZ", locked["code"], ended["code"])]
+    assert {r.status_code for r in answers} == {404}
+    assert len({r.text for r in answers}) == 1
+
+
+def test_a_flood_of_events_from_one_connection_is_refused(server):
+    workshop = server.create_workshop()
+    ana = attendee(server, workshop["code"], "Ana")
+    replies = [ana.send("sync_clock") for _ in range(60)]
+    assert any(r.get("code") == "rate_limited" for r in replies)
+    assert replies[0]["ok"] is True

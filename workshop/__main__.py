@@ -25,6 +25,7 @@ environment variables (each overrides the default, flags override them):
                               e.g. https://workshop.example.org (default: the request's host)
   WORKSHOP_CORS_ORIGINS       comma-separated origins allowed to open sockets
                               (default: same origin only)
+  WORKSHOP_PROXY_HOPS         how many reverse proxies to trust for X-Forwarded-* (default: 0)
   WORKSHOP_GRACE_SECONDS      how long a disconnected attendee keeps their place (default: 120)
   WORKSHOP_TIME_SCALE         multiply every agenda duration, e.g. 0.01 for tests (default: 1)
   WORKSHOP_MAX_ATTENDEES      attendee cap per room (default: 2000)

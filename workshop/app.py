@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .events import socketio
 from .keys import kept_secret
@@ -28,6 +29,7 @@ ENVIRONMENT = {
     "MAX_ATTENDEES": int,
     "FEEDBACK_THRESHOLD": int,
     "ORGANIZER_KEY": str,
+    "PROXY_HOPS": int,
 }
 
 
@@ -64,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         FEEDBACK_THRESHOLD=5,
         ASYNC_MODE=None,
         CLOCK=True,
+        PROXY_HOPS=0,
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     app.config.update(config_from_environment())
@@ -97,6 +100,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     live.boot()
     app.extensions["workshop"] = live
 
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from . import organizer, web
     app.add_template_filter(format_time, "datetime")
     app.register_blueprint(web.bp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 socketio = SocketIO()
 
 FORBIDDEN = {"ok": False, "error": "Only the facilitator can do that.", "code": "forbidden"}
+SLOW_DOWN = {"ok": False, "error": "Too many requests at once. Please wait a moment.", "code": "rate_limited"}
 NOT_CONNECTED = {"ok": False, "error": "This connection has not joined a workshop.", "code": "forbidden"}
 SERVER_ERROR = {"ok": False, "error": "Something went wrong on the server. Please try again.",
                 "code": "server_error"}
@@ -59,7 +61,13 @@ def on_connect(auth):
 @socketio.on("disconnect")
 def on_disconnect(reason=None):
     """Mark the attendee behind a closed connection as away."""
+    live().event_limit.forget(request.sid)
     live().disconnect(request.sid)
+
+
+def flooding() -> bool:
+    """Tell whether this connection has sent more events than anyone needs to."""
+    return not live().event_limit.allow(request.sid, time.monotonic())
 
 
 def command(event: str, role: str):
@@ -68,6 +76,8 @@ def command(event: str, role: str):
         @socketio.on(event)
         @functools.wraps(handler)
         def wrapped(data=None, *extra):
+            if flooding():
+                return SLOW_DOWN
             connection = live().connection(request.sid)
             if connection is None:
                 return NOT_CONNECTED
@@ -92,12 +102,16 @@ def command(event: str, role: str):
 @socketio.on("*")
 def on_unknown(event, data=None):
     """Refuse events this server does not know."""
+    if flooding():
+        return SLOW_DOWN
     return {"ok": False, "error": f"Unknown event '{str(event)[:40]}'.", "code": "unknown_event"}
 
 
 @socketio.on("sync_clock")
 def on_sync_clock(data=None):
     """Answer with the server clock, for the client's offset estimate."""
+    if flooding():
+        return SLOW_DOWN
     return {"ok": True, "now": live().clock()}
 
 

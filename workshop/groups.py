@@ -11,6 +11,7 @@ from .pairing import FACILITATOR, Pairing
 class Group:
     id: str
     members: tuple[str, ...]
+    since: int = 0
     prompt_round: int = 0
     prompt_index: int = 0
     done_round: int = 0
@@ -77,7 +78,7 @@ class Groups:
         """Return the groups in the pairing module's terms."""
         return Pairing([g.members for g in self.by_id.values()], list(self.waiting))
 
-    def apply(self, after: Pairing, new_id) -> Regrouping:
+    def apply(self, after: Pairing, new_id, since: int) -> Regrouping:
         """Make the groups match a pairing, keeping every group whose members did not change."""
         kept = {g.members: g.id for g in self.by_id.values()}
         wanted = set(after.groups)
@@ -88,7 +89,7 @@ class Groups:
                 change.dropped.add(group_id)
         for members in after.groups:
             if members not in kept:
-                group = Group(new_id(), members)
+                group = Group(new_id(), members, since)
                 self.add(group)
                 change.made.add(group.id)
                 change.moved |= group.people

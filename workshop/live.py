@@ -20,6 +20,7 @@ from pathlib import Path
 from . import broadcast
 from .agenda import Agenda, AgendaError, load_agendas
 from .keys import digest, new_secret, same
+from .limits import RateLimit
 from .room import AWAY, PRESENT, REMOVED, Change, Room, RoomError, Settings
 from .store import Store
 from .view import console_view, room_view, you_view
@@ -67,6 +68,8 @@ class Live:
         self.deadlines: list[tuple] = []
         self.order = itertools.count()
         self.running = False
+        self.failed_joins = RateLimit(per_second=10 / 60, burst=10)
+        self.event_limit = RateLimit(per_second=10, burst=40)
 
     # -- life cycle ----------------------------------------------------------
 
@@ -259,4 +262,5 @@ class Live:
         return room is not None and room.attendees[attendee_id].status == REMOVED
 
 
-UNAVAILABLE = "There is no open workshop with that code. Check the code with your facilitator."
+UNAVAILABLE = ("There is no open workshop with that code, or it is not taking new people right now. "
+               "Check the code with your facilitator.")

@@ -146,8 +146,11 @@ class Room:
         return attendee.status in (PRESENT, AWAY) and (attendee.agreed or not self.needs_agreement)
 
     def role_of(self, group: Group, position: int) -> str:
-        """Return the role letter of a group position, rotated each round."""
-        return ROLES[(position - max(self.round_no - 1, 0)) % len(group.members)]
+        """Return the role letter of a group position, rotated each further round a group stays together.
+
+        A new group takes the pairing's order, which puts first whoever has spoken first least.
+        """
+        return ROLES[(position - max(self.round_no - group.since, 0)) % len(group.members)]
 
     def prompt_of(self, group: Group | None) -> str | None:
         """Return the prompt a group is talking about."""
@@ -412,7 +415,8 @@ class Room:
         return change
 
     def _regroup(self, after: pairing.Pairing, rng, people: set[str] = frozenset()) -> Change:
-        done = self.groups.apply(after, lambda: f"g_{rng.getrandbits(64):016x}")
+        since = self.round_no if self.step["kind"] == "round" else self.round_no + 1
+        done = self.groups.apply(after, lambda: f"g_{rng.getrandbits(64):016x}", since)
         personal = (done.moved | people) - {pairing.FACILITATOR}
         return Change(groups=done.made, dropped_groups=done.dropped, personal=personal,
                       history=True, room=self.step["kind"] == "round")

@@ -42,6 +42,7 @@ MIGRATIONS = [
         id TEXT PRIMARY KEY,
         code TEXT NOT NULL REFERENCES rooms(code),
         members TEXT NOT NULL,
+        since INTEGER NOT NULL,
         prompt_round INTEGER NOT NULL,
         prompt_index INTEGER NOT NULL,
         done_round INTEGER NOT NULL,
@@ -177,7 +178,7 @@ class Store:
                                                bool(a["moment"]))
         room.present = sum(a.status == "present" for a in room.attendees.values())
         for g in self.db.query("SELECT * FROM groups WHERE code = ?", [room.code]):
-            room.groups.add(Group(g["id"], tuple(json.loads(g["members"])), g["prompt_round"],
+            room.groups.add(Group(g["id"], tuple(json.loads(g["members"])), g["since"], g["prompt_round"],
                                   g["prompt_index"], g["done_round"], g["done_phase"]))
         room.answered = {r["attendee_id"] for r in self.db.query(
             "SELECT attendee_id FROM answered WHERE code = ?", [room.code])}
@@ -250,6 +251,6 @@ def _attendee_row(room: Room, a: Attendee) -> dict:
 
 
 def _group_row(room: Room, g: Group) -> dict:
-    return {"id": g.id, "code": room.code, "members": json.dumps(g.members),
+    return {"id": g.id, "code": room.code, "members": json.dumps(g.members), "since": g.since,
             "prompt_round": g.prompt_round, "prompt_index": g.prompt_index,
             "done_round": g.done_round, "done_phase": g.done_phase}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from urllib.parse import quote
 
 import segno
@@ -152,11 +153,16 @@ def create_workshop():
 def join():
     """Admit an attendee by room code and first name; return their token."""
     data = json_body()
+    address = request.remote_addr or "unknown"
+    if live().failed_joins.exhausted(address, time.monotonic()):
+        return api_error("Too many wrong codes from this network. Please wait a minute and try again.",
+                         "rate_limited", 429)
     code = normal_code(p.text(data, "code", 12, what="The room code"))
     name = p.text(data, "name", 40, what="Your name")
     try:
         room, attendee_id, token = live().join(code, name)
     except RoomError as error:
+        live().failed_joins.allow(address, time.monotonic())
         status = 409 if error.code == "room_full" else 404
         message = UNAVAILABLE if status == 404 else error.message
         return api_error(message, error.code if status == 409 else "room_unavailable", status)
