@@ -160,7 +160,12 @@ class Live:
             room = self.rooms[code]
             now = self.clock()
             change = command(room)
-            self._commit(room, change, now)
+            try:
+                self._commit(room, change, now)
+            except Exception:
+                # What was not committed did not happen: go back to the last committed state.
+                self.rooms[code] = self.store.load_room(code)
+                raise
             return change
 
     def _commit(self, room: Room, change: Change, now: int, send: bool = True) -> None:

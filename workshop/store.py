@@ -163,6 +163,11 @@ class Store:
             rows = list(self.db.query("SELECT * FROM rooms WHERE status = 'open'"))
             return [self._load_room(row) for row in rows]
 
+    def load_room(self, code: str) -> Room:
+        """Read back one room as it was at the last commit."""
+        with self.lock:
+            return self._load_room(self.db["rooms"].get(code))
+
     def _load_room(self, row: dict) -> Room:
         state = json.loads(row["state"])
         room = Room(row["code"], row["key_hash"], Agenda.from_dict(json.loads(row["agenda"])),
