@@ -23,7 +23,8 @@ set with the facilitator n rounds, each person partnering them once. Odd-group
 members have the lowest odd-one-out counts present, unless keeping people apart
 needs otherwise. Keep-apart pairs with nobody in two are never grouped in rooms
 of four or more; other keep-aparts are avoided when the search finds a way.
-Odd triad rooms minimise repeats heuristically (about n/2 clean rounds).
+Fixed odd triad rooms are kept free of repeats heuristically: in our tests for
+at least ceil(n/3) rounds (n >= 9), usually about n/2.
 A live change costs O(affected groups + waiting) plus a C-level copy of the
 group list and its index; joining a pair weighs at most ``SAMPLE`` of them.
 """
@@ -31,7 +32,7 @@ group list and its index; joining a pair weighs at most ``SAMPLE`` of them.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
@@ -65,9 +66,8 @@ class History:
             for a, b in combinations(people, 2):
                 self.met.setdefault(a, {})[b] = self.met.get(a, {}).get(b, 0) + 1
                 self.met.setdefault(b, {})[a] = self.met[a][b]
-            if _is_odd(group):
-                for p in people:
-                    self.triads[p] = self.triads.get(p, 0) + 1
+            for p in people if _is_odd(group) else ():
+                self.triads[p] = self.triads.get(p, 0) + 1
             if people:
                 self.firsts[people[0]] = self.firsts.get(people[0], 0) + 1
 
@@ -81,8 +81,7 @@ class History:
         """Rebuild a history saved by to_json."""
         history = cls(triads=dict(data.get("triads", {})), firsts=dict(data.get("firsts", {})))
         for a, b, n in data.get("met", []):
-            history.met.setdefault(a, {})[b] = n
-            history.met.setdefault(b, {})[a] = n
+            history.met.setdefault(a, {})[b] = history.met.setdefault(b, {})[a] = n
         return history
 
 
@@ -111,7 +110,7 @@ class _Rules:
     history: History
     apart: dict[str, set[str]]
     rng: random.Random
-    owed: set[str] = field(default_factory=set)  # owed a triad soon: better not pair them together
+    owed: set[str] = field(default_factory=set)  # owed a triad soon: better not paired together
 
     def pair_cost(self, a: str, b: str) -> float:
         if a == FACILITATOR or b == FACILITATOR:
@@ -166,13 +165,12 @@ def make_groups(people: Iterable[str], rng: random.Random, *, history: History |
 
 def _follow_circle(slots: list[str], rules: _Rules) -> tuple[float, list[Group]]:
     """Take the best round of the set's circle schedule, repaired if it conflicts."""
-    people = [p for p in slots if p != FACILITATOR]
-    order = list(people)
-    random.Random("\n".join(people)).shuffle(order)  # the same set keeps the same circle
-    order += [FACILITATOR] * (len(order) < len(slots))  # the facilitator sits at the centre
+    order = [p for p in slots if p != FACILITATOR]
+    random.Random("\n".join(order)).shuffle(order)  # the same set keeps the same circle
+    order += [FACILITATOR] * (len(order) < len(slots))  # at the centre, partnering order[r] in round r
     positions = {p: i for i, p in enumerate(order)}
     spokes = len(order) - 1
-    conflicts = [0] * spokes
+    conflicts = [0] * spokes  # in round r, i and j meet where i + j = 2r (mod spokes)
     for p, i in positions.items():
         for q, n in [*rules.history.met.get(p, {}).items(), *((q, APART) for q in rules.apart.get(p, ()))]:
             j = positions.get(q, -1)
@@ -183,8 +181,7 @@ def _follow_circle(slots: list[str], rules: _Rules) -> tuple[float, list[Group]]
                                           conflicts[r], rules.rng.random()))
     groups = [(order[r], order[spokes])]
     groups += [(order[(r + k) % spokes], order[(r - k) % spokes]) for k in range(1, spokes // 2 + 1)]
-    if conflicts[r]:
-        groups = _repair(groups, rules)
+    groups = _repair(groups, rules) if conflicts[r] else groups
     return sum(map(rules.cost, groups)), groups
 
 
@@ -238,36 +235,25 @@ def _fits(people: list[str], rules: _Rules) -> bool:
 
 
 def _pair_greedily(people: list[str], rules: _Rules) -> list[Group]:
-    """Pair the most-constrained first, each with the least-met of a few free candidates."""
-    inside = set(people)
-    met, apart = rules.history.met, rules.apart
-
-    def constraint(p: str) -> int:
-        return sum(q in inside for q in met.get(p, ())) + len(apart.get(p, ()))
-
-    order = sorted(people, key=lambda p: (-constraint(p), rules.rng.random()))
+    """Pair the most constrained first, each with the least-met of a few free candidates."""
+    inside, met, apart = set(people), rules.history.met, rules.apart
+    order = sorted(people, key=lambda p: (-sum(q in inside for q in met.get(p, ())) - len(apart.get(p, ())),
+                                          rules.rng.random()))
     free = list(order)
     slot = {p: i for i, p in enumerate(free)}
 
-    def take(p: str) -> None:
+    def take(p: str) -> None:  # swap with the last free person: O(1)
         i, last = slot.pop(p), free.pop()
         if last != p:
             free[i], slot[last] = last, i
 
     pairs = []
     for p in order:
-        if p not in slot:
-            continue
-        take(p)
-        best, best_cost = None, 0.0
-        for q in rules.sample(free):
-            cost = rules.pair_cost(p, q)
-            if best is None or cost < best_cost:
-                best, best_cost = q, cost
-            if not cost:
-                break
-        take(best)
-        pairs.append((p, best))
+        if p in slot:
+            take(p)
+            partner = _least(rules.sample(free), lambda q, p=p: (rules.pair_cost(p, q),))
+            take(partner)
+            pairs.append((p, partner))
     return pairs
 
 
@@ -280,17 +266,11 @@ def _repair(groups: list[Group], rules: _Rules) -> list[Group]:
     while queue and budget:
         budget -= 1
         i = queue.pop()
-        if not costs[i]:
-            continue
         best, best_delta = None, 0
-        for j in rules.sample(range(len(groups))):
-            if j == i:
-                continue
+        for j in rules.sample(range(len(groups))) if costs[i] else ():
             mixed = _is_odd(groups[i]) != _is_odd(groups[j])
-            for x in groups[i]:
-                for y in groups[j]:
-                    if FACILITATOR in (x, y):
-                        continue
+            for x in groups[i] if j != i else ():
+                for y in (y for y in groups[j] if FACILITATOR not in (x, y)):
                     gi, gj = _exchange(groups[i], x, y), _exchange(groups[j], x, y)
                     delta = rules.cost(gi) + rules.cost(gj) - costs[i] - costs[j]
                     if delta < best_delta and (not mixed or delta <= -APART):
@@ -304,8 +284,7 @@ def _repair(groups: list[Group], rules: _Rules) -> list[Group]:
 
 def _lower_bound(present: list[str], rules: _Rules) -> int:
     """Return a cost no grouping can beat: half of everyone's least-met count, one spared."""
-    inside = set(present)
-    least = [0]
+    inside, least = set(present), [0]
     for p in present:
         counts = [n for q, n in rules.history.met.get(p, {}).items() if q in inside]
         least.append(min(counts) if len(counts) == len(present) - 1 else 0)
@@ -332,9 +311,7 @@ def remove_person(pairing: Pairing, person: str, history: History, rng: random.R
     if len(rest) > 1:
         return _change(pairing, {i: rest})
     emptied = _change(pairing, {i: None})
-    if not rest:
-        return emptied
-    return _place(emptied, rest[0], _Rules(history, _index_apart(keep_apart), rng), odd)
+    return _place(emptied, rest[0], _Rules(history, _index_apart(keep_apart), rng), odd) if rest else emptied
 
 
 def swap_people(pairing: Pairing, a: str, b: str) -> Pairing:
@@ -374,8 +351,8 @@ def move_person(pairing: Pairing, person: str, group_index: int, history: Histor
         return placed
     a, b = members  # trade with whichever member suits the one left alone and the mover better
     keep_a = rules.pair_cost(left[0], b) + rules.pair_cost(person, a)
-    other = b if keep_a <= rules.pair_cost(left[0], a) + rules.pair_cost(person, b) else a
-    return swap_people(pairing, person, other)
+    keep_b = rules.pair_cost(left[0], a) + rules.pair_cost(person, b)
+    return swap_people(pairing, person, b if keep_a <= keep_b else a)
 
 
 def _place(pairing: Pairing, person: str, rules: _Rules, odd: str,
@@ -391,15 +368,13 @@ def _place(pairing: Pairing, person: str, rules: _Rules, odd: str,
         return _change(pairing, {end: rules.arrange((partner, person))}, waiting)
     odd_groups = sorted((i for i in pairing.odd_groups if i != protect), key=lambda i: len(groups[i]))
     if odd_groups and FACILITATOR in groups[odd_groups[0]]:
-        i = odd_groups[0]
-        partner = next(p for p in groups[i] if p != FACILITATOR)
-        return _change(pairing, {i: rules.arrange((partner, person))})
+        partner = next(p for p in groups[odd_groups[0]] if p != FACILITATOR)
+        return _change(pairing, {odd_groups[0]: rules.arrange((partner, person))})
     if odd_groups:
-        i = odd_groups[0]
-        a, b, c = groups[i]
+        a, b, c = groups[odd_groups[0]]
         splits = [((person, a), (b, c)), ((person, b), (a, c)), ((person, c), (a, b))]
         one, two = min(splits, key=lambda s: rules.cost(s[0]) + rules.cost(s[1]))
-        return _change(pairing, {i: rules.arrange(one), end: rules.arrange(two)})
+        return _change(pairing, {odd_groups[0]: rules.arrange(one), end: rules.arrange(two)})
     if pairing.odd_groups:
         return None
     if odd == "facilitator":
@@ -407,8 +382,8 @@ def _place(pairing: Pairing, person: str, rules: _Rules, odd: str,
     if not groups:
         return _change(pairing, {}, [person])
     triads = rules.history.triads
-    i = min(rules.sample(range(end)), key=lambda i: (rules.cost((*groups[i], person)),
-                                                      sum(triads.get(p, 0) for p in groups[i])))
+    i = _least(rules.sample(range(end)), lambda i: (rules.cost((*groups[i], person)),
+                                                    sum(triads.get(p, 0) for p in groups[i])))
     return _change(pairing, {i: rules.arrange((*groups[i], person))})
 
 
@@ -430,7 +405,6 @@ def _change(pairing: Pairing, changes: dict[int, Group | None], waiting: list[st
     odd = {i for i in pairing.odd_groups if i < len(groups)} - set(changes)
     for i in changes:
         if i < len(groups):
-            odd.discard(i)
             odd.update([i] if _is_odd(groups[i]) else [])
             where.update((p, i) for p in groups[i] if p != FACILITATOR)
     result = Pairing(groups, list(pairing.waiting if waiting is None else waiting))
@@ -438,10 +412,21 @@ def _change(pairing: Pairing, changes: dict[int, Group | None], waiting: list[st
     return result
 
 
+def _least(candidates: Iterable, key: Callable[..., tuple]):
+    """Return the candidate with the lowest key, stopping at the first whose key is all zeros."""
+    best = best_key = None
+    for candidate in candidates:
+        k = key(candidate)
+        if best is None or k < best_key:
+            best, best_key = candidate, k
+        if not any(k):
+            break
+    return best
+
+
 def _find(pairing: Pairing, person: str) -> int:
     if person not in pairing.where:
-        waiting = " is waiting for a partner" if person in pairing.waiting else " is not in any group"
-        raise PairingError(f"{person}{waiting}.")
+        raise PairingError(f"{person} is {'waiting' if person in pairing.waiting else 'not in any group'}.")
     return pairing.where[person]
 
 

@@ -254,6 +254,8 @@ class Room:
         if self.step["kind"] == "round" and not self.groups_used:
             self.groups_used = True
             self.rounds_held.append({"round": self.step["round"], "groups": len(self.groups), "at": now})
+            self.history.record(group.members for group in self.groups)
+            return Change(room=True, history=True)
         return Change(room=True)
 
     def pause_timer(self, now: int) -> Change:
@@ -352,11 +354,10 @@ class Room:
     # -- groups --------------------------------------------------------------
 
     def pair_everyone(self, rng, odd: str | None = None) -> Change:
-        """Form new groups from everyone present and agreed."""
+        """Form new groups from everyone present and agreed; they count as met once a round starts."""
         self._check_open()
         people = [a.id for a in self.attendees.values() if self.eligible(a)]
         result = pairing.make_groups(people, rng, history=self.history, odd=odd or self.odd)
-        self.history.record(result.groups)
         self.groups_used, self.done_count = False, 0
         return self._regroup(result, rng, people=set(self.attendees))
 
@@ -411,7 +412,8 @@ class Room:
         except pairing.PairingError as error:
             raise RoomError(str(error), "bad_move") from None
         change = self._regroup(after, rng)
-        self.history.record(self.groups[g].members for g in change.groups)
+        if self.groups_used:  # a round is under way: the new groups are meeting now
+            self.history.record(self.groups[g].members for g in change.groups)
         return change
 
     def _regroup(self, after: pairing.Pairing, rng, people: set[str] = frozenset()) -> Change:
