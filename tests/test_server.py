@@ -187,3 +187,47 @@ def test_a_flood_of_events_from_one_connection_is_refused(server):
     replies = [ana.send("sync_clock") for _ in range(60)]
     assert any(r.get("code") == "rate_limited" for r in replies)
     assert replies[0]["ok"] is True
+
+
+def test_pair_commands_reach_the_pair_and_a_moment_reaches_only_the_facilitator(server):
+    workshop = server.create_workshop("quick-connect")
+    console = facilitator(server, workshop)
+    phones = [attendee(server, workshop["code"], name) for name in ("Ana", "Ben")]
+    for phone in phones:
+        phone.send("agree")
+    go_to(console, "round")
+    ana, ben = phones
+    ana.wait_for(lambda p: (p.latest("you")["group"] or {}).get("prompt"), "a prompt")
+    first_prompt = ana.latest("you")["group"]["prompt"]
+    if ana.latest("room")["step"]["draw"]:
+        assert ana.send("draw_prompt") == {"ok": True}
+        ben.wait_for(lambda p: p.latest("you")["group"]["prompt"] != first_prompt, "the new prompt")
+    ben_before = len(ben.events)
+    assert ana.send("ask_moment", {"needed": True}) == {"ok": True}
+    console.wait_for(lambda c: any(e == "attendee" and d["id"] == ana.id and d["moment"]
+                                   for e, d in c.events), "the facilitator sees the moment")
+    assert all(not (isinstance(d, dict) and "moment" in str(d) and ana.id in str(d) and e != "you")
+               for e, d in ben.events[ben_before:])
+    assert ana.send("mark_done")["code"] == "turn_not_started"
+    console.send("start_timer")
+    assert ana.send("mark_done") == {"ok": True}
+    ana.wait_for(lambda p: p.latest("room")["phase"]["index"] == 1, "all groups done: next turn")
+
+
+def test_the_facilitator_swaps_two_people_between_pairs(server):
+    workshop = server.create_workshop("quick-connect")
+    console = facilitator(server, workshop)
+    phones = [attendee(server, workshop["code"], f"P{i}") for i in range(4)]
+    for phone in phones:
+        phone.send("agree")
+    go_to(console, "round")
+    for phone in phones:
+        phone.wait_for(lambda p: p.latest("you")["group"], "a group")
+    a = phones[0]
+    partner = next(m["id"] for m in a.latest("you")["group"]["members"] if m["id"] != a.id)
+    other = next(p for p in phones if p.id not in (a.id, partner))
+    assert console.send("swap_people", {"a": a.id, "b": other.id}) == {"ok": True}
+    a.wait_for(lambda p: other.id not in {m["id"] for m in p.latest("you")["group"]["members"]}
+               and partner not in {m["id"] for m in p.latest("you")["group"]["members"]}, "a new partner")
+    bad = console.send("swap_people", {"a": a.id, "b": "a_nobody"})
+    assert bad["ok"] is False and bad["error"]
