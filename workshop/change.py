@@ -1,0 +1,42 @@
+"""What a room command changed, and how a room says no."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class RoomError(ValueError):
+    """A command the room refuses, with a sentence for a person and a code for a program."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass
+class Change:
+    """What a command changed: the shell saves these, then broadcasts them."""
+
+    room: bool = False
+    attendees: set[str] = field(default_factory=set)
+    personal: set[str] = field(default_factory=set)
+    groups: set[str] = field(default_factory=set)
+    dropped_groups: set[str] = field(default_factory=set)
+    history: bool = False
+    response: dict | None = None
+    answered: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.room or self.attendees or self.personal or self.groups or self.dropped_groups
+                    or self.response is not None)
+
+    def merge(self, other: Change) -> Change:
+        """Fold another change into this one."""
+        self.room |= other.room
+        self.history |= other.history
+        if other.response is not None:
+            self.response, self.answered = other.response, other.answered
+        for name in ("attendees", "personal", "groups", "dropped_groups"):
+            getattr(self, name).update(getattr(other, name))
+        return self
