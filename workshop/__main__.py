@@ -11,10 +11,12 @@ eventlet.monkey_patch()
 import argparse  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
+import socket  # noqa: E402
 import sys  # noqa: E402
 
+import eventlet.wsgi  # noqa: E402
+
 from .app import create_app  # noqa: E402
-from .events import socketio  # noqa: E402
 
 ENVIRONMENT_HELP = """
 environment variables (each overrides the default, flags override them):
@@ -77,8 +79,11 @@ def main(argv=None) -> None:
     print(f"  Organizer key:     {app.config['ORGANIZER_KEY']}", flush=True)
     print(f"  Database:          {app.config['DB']}", flush=True)
     sys.stdout.flush()
-    socketio.run(app, host=args.host, port=args.port, max_size=args.max_connections,
-                 log_output=args.access_log)
+    family, *_, address = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)[0]
+    # Not socketio.run: it listens with SO_REUSEPORT, which lets a second server share the
+    # port silently, each with rooms of its own. Here a port in use is an error.
+    listener = eventlet.listen(address, family, reuse_port=False)
+    eventlet.wsgi.server(listener, app, max_size=args.max_connections, log_output=args.access_log)
 
 
 if __name__ == "__main__":

@@ -253,6 +253,14 @@ class Room(Dyads):
         self.locked = locked
         return Change(room=True)
 
+    def set_odd(self, odd: str) -> Change:
+        """Choose what happens to an odd person: a triad, or the facilitator as partner."""
+        self._check_open()
+        if self.odd == odd:
+            return Change()
+        self.odd = odd
+        return Change(room=True)
+
     def end(self, now: int) -> Change:
         """End the workshop: timers stop, the form closes, nobody new can join."""
         if self.status == ENDED:

@@ -22,6 +22,7 @@ def room_view(room: Room) -> dict:
         "seq": room.seq,
         "status": room.status,
         "locked": room.locked,
+        "odd": room.odd,
         "step": public,
         "phase": phase_view(room),
         "timer": room.timer.to_dict() if room.timer else None,
@@ -37,7 +38,9 @@ def phase_view(room: Room) -> dict | None:
         return None
     triad = room.groups.triads > 0
     count = sum(1 for p in room.phases if p["speaker"] != "C" or triad)
-    view = {"index": room.phase_index, "count": count, "speaker": phase["speaker"], "title": phase["title"]}
+    number = sum(1 for p in room.phases[:room.phase_index + 1] if p["speaker"] != "C" or triad)
+    view = {"index": room.phase_index, "number": number, "count": count, "speaker": phase["speaker"],
+            "title": phase["title"]}
     if "pair_title" in phase:
         view["pair_title"] = phase["pair_title"]
     return view
@@ -57,7 +60,13 @@ def you_view(room: Room, attendee_id: str) -> dict:
         },
         "group": _personal_group(room, group, attendee_id) if group else None,
         "waiting": attendee_id in room.waiting,
+        "agreements": _agreements(room) if room.needs_agreement and not attendee.agreed else None,
     }
+
+
+def _agreements(room: Room) -> dict:
+    step = next(s for s in room.agenda.steps if s["kind"] == "agreements")
+    return {"title": step["title"], "text": step["text"], "items": step["items"]}
 
 
 def _personal_group(room: Room, group: Group, attendee_id: str) -> dict:

@@ -85,8 +85,12 @@ def console(code: str):
 
 @bp.get("/join")
 def join_page():
-    """Ask for a room code."""
-    return render_template("join.html", code=normal_code(request.args.get("code", ""))[:6])
+    """Ask for a room code; a code given in the query goes straight to its room."""
+    code = normal_code(request.args.get("code", ""))[:6]
+    if code and live().room(code) is not None:
+        return redirect(f"/j/{code}", code=303)
+    error = UNAVAILABLE if code else None
+    return render_template("join.html", code=code, error=error), 404 if error else 200
 
 
 @bp.get("/j/<code>")

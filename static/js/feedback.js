@@ -1,0 +1,124 @@
+// The anonymous feedback form: questions from the agenda, a draft kept across reloads.
+import { el, loadJSON, store } from "./dom.js";
+
+const ANONYMITY =
+  "Your answers are stored without your name or any link to you. Results are only shown as a group, " +
+  "once at least 5 people have answered. The facilitator sees only how many people answered.";
+
+/** Build the form; `send(answers)` resolves with the server's acknowledgement. */
+export function feedbackForm({ step, draftKey, send }) {
+  const questions = step.questions || [];
+  const draft = loadJSON(draftKey, {}) || {};
+  const form = el("form", { class: "stack feedback-form", novalidate: true });
+  const fields = questions.map((q, i) => question(q, i, draft[q.id]));
+  const status = el("p", { class: "notice error", role: "alert", hidden: true });
+  const submit = el("button", { type: "submit", class: "button block", dataset: { focus: "send-feedback" } }, "Send my feedback");
+
+  form.append(
+    el("div", { class: "anonymity" },
+      el("h2", { class: "small-title" }, "What anonymous means here"),
+      el("p", {}, ANONYMITY)),
+    ...fields.map((f) => f.node),
+    el("p", { class: "muted small" }, "Questions marked “required” need an answer; the others are up to you."),
+    status,
+    submit,
+  );
+
+  const saveDraft = () => {
+    const values = {};
+    fields.forEach((f) => { const v = f.read(); if (v !== undefined) values[f.q.id] = v; });
+    store(draftKey, values);
+  };
+  form.addEventListener("input", saveDraft);
+  form.addEventListener("change", saveDraft);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    status.hidden = true;
+    const answers = {};
+    let firstMissing = null;
+    for (const f of fields) {
+      const value = f.read();
+      const missing = f.q.required && (value === undefined || (Array.isArray(value) && !value.length));
+      f.showError(missing ? "Please answer this question." : "");
+      if (missing && !firstMissing) firstMissing = f;
+      if (value !== undefined && !(Array.isArray(value) && !value.length)) answers[f.q.id] = value;
+    }
+    if (firstMissing) {
+      status.textContent = "A required question still needs an answer.";
+      status.hidden = false;
+      firstMissing.focus();
+      return;
+    }
+    submit.disabled = true;
+    submit.textContent = "Sending…";
+    const ack = await send(answers);
+    submit.disabled = false;
+    submit.textContent = "Send my feedback";
+    if (!ack.ok) {
+      status.textContent = ack.error || "Your feedback could not be sent. Please try again.";
+      status.hidden = false;
+    } else {
+      store(draftKey, null);
+    }
+  });
+  return form;
+}
+
+function question(q, index, saved) {
+  const id = `q${index}`;
+  const errorId = `${id}-error`;
+  const error = el("p", { class: "field-error", id: errorId, hidden: true });
+  const legend = el("legend", { class: "question-text" }, q.text,
+    q.required ? el("span", { class: "required" }, " (required)") : null);
+  let control;
+  let read;
+  let focus;
+  if (q.type === "scale" || q.type === "single" || q.type === "multiple") {
+    const multiple = q.type === "multiple";
+    const options = q.type === "scale"
+      ? (q.labels || []).map((label, i) => ({ value: i + 1, label, number: i + 1 }))
+      : (q.options || []).map((option) => ({ value: option, label: option }));
+    const inputs = [];
+    const items = options.map((opt, i) => {
+      const input = el("input", {
+        type: multiple ? "checkbox" : "radio", name: id, value: String(opt.value), id: `${id}-${i}`,
+        "aria-describedby": errorId,
+      });
+      input.checked = multiple ? Array.isArray(saved) && saved.includes(opt.value) : saved === opt.value;
+      inputs.push(input);
+      return el("label", { class: q.type === "scale" ? "scale-option" : "choice", for: `${id}-${i}` }, input,
+        opt.number ? el("span", { class: "scale-number" }, String(opt.number)) : null,
+        el("span", { class: q.type === "scale" ? "scale-label" : "" }, opt.label || (opt.number ? "" : String(opt.value))));
+    });
+    control = el("div", { class: q.type === "scale" ? "scale" : "options" }, items);
+    read = () => {
+      const picked = inputs.filter((i) => i.checked).map((i) => (q.type === "scale" ? Number(i.value) : i.value));
+      if (multiple) return picked.length ? picked : undefined;
+      return picked.length ? picked[0] : undefined;
+    };
+    focus = () => (inputs.find((i) => i.checked) || inputs[0]).focus();
+  } else {
+    const max = q.max_length || 1000;
+    const counter = el("p", { class: "counter", id: `${id}-count` }, `0 / ${max}`);
+    const area = el("textarea", {
+      id: `${id}-text`, name: id, rows: 4, maxlength: String(max), "aria-describedby": `${id}-count ${errorId}`,
+    });
+    area.value = typeof saved === "string" ? saved : "";
+    const count = () => { counter.textContent = `${[...area.value].length} / ${max}`; };
+    area.addEventListener("input", count);
+    count();
+    control = el("div", { class: "stack-sm" }, el("label", { class: "visually-hidden", for: `${id}-text` }, q.text), area, counter);
+    read = () => (area.value.trim() ? area.value : undefined);
+    focus = () => area.focus();
+  }
+  const node = el("fieldset", { class: "question" }, legend, control, error);
+  return {
+    q, node, read, focus,
+    showError(text) {
+      error.textContent = text;
+      error.hidden = !text;
+      node.classList.toggle("invalid", Boolean(text));
+    },
+  };
+}

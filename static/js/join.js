@@ -1,0 +1,36 @@
+// Take a typed room code to its workshop page, forgiving case, spaces and dashes.
+const ALPHABET = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$/;
+
+const form = document.getElementById("join-form");
+const input = document.getElementById("code");
+const error = document.getElementById("code-error");
+
+function normal(value) {
+  return value.toUpperCase().replace(/[\s-]+/g, "");
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const code = normal(input.value);
+  let problem = "";
+  if (!code) problem = "Please type the room code.";
+  else if (code.length !== 6) problem = "A room code has 6 characters.";
+  else if (!ALPHABET.test(code)) problem = "That doesn't look like a room code. Codes use letters and the digits 2 to 9.";
+  if (problem) {
+    error.textContent = problem;
+    error.hidden = false;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    return;
+  }
+  window.location.assign(`/j/${encodeURIComponent(code)}`);
+});
+
+input.addEventListener("input", () => {
+  error.hidden = true;
+  input.removeAttribute("aria-invalid");
+});
+
+// With JavaScript the form goes straight to the workshop, so the no-JS "continue" link is not needed.
+document.querySelectorAll("[data-nojs]").forEach((node) => { node.hidden = true; });
+if (!input.value && !document.getElementById("join-error")) input.focus();

@@ -1,0 +1,91 @@
+// The facilitator's list of people: counts, status in words, agreement, "needs a moment", remove.
+import { el } from "./dom.js";
+
+const STATUS_TEXT = { present: "Here", away: "Away", gone: "Gone", removed: "Removed" };
+
+export class People {
+  constructor({ list, empty, counts, filter, onRemove }) {
+    Object.assign(this, { list, empty, counts, filter, onRemove });
+    this.byId = new Map();
+    this.rows = new Map();
+    this.query = "";
+    filter.addEventListener("input", () => {
+      this.query = filter.value.trim().toLocaleLowerCase();
+      for (const [id, row] of this.rows) row.hidden = !this.matches(this.byId.get(id));
+    });
+    list.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-remove]");
+      if (button) this.onRemove(this.byId.get(button.dataset.remove));
+    });
+  }
+
+  get(id) {
+    return this.byId.get(id);
+  }
+
+  all() {
+    return this.byId.values();
+  }
+
+  reset(attendees) {
+    this.byId = new Map(attendees.slice().sort((a, b) => a.joined_at - b.joined_at).map((a) => [a.id, a]));
+    this.rows.clear();
+    const fragment = document.createDocumentFragment();
+    for (const person of this.byId.values()) fragment.append(this.row(person));
+    this.list.replaceChildren(fragment);
+    this.updateCounts();
+  }
+
+  /** Replace one person's record; returns the previous one. */
+  upsert(person) {
+    const before = this.byId.get(person.id);
+    const old = this.rows.get(person.id);
+    this.byId.set(person.id, person);
+    const row = this.row(person);
+    if (old) old.replaceWith(row);
+    else this.list.append(row);
+    this.updateCounts();
+    return before;
+  }
+
+  matches(person) {
+    return !this.query || person.name.toLocaleLowerCase().includes(this.query);
+  }
+
+  row(person) {
+    const status = person.status;
+    const row = el("li", { class: `person status-${status}${person.moment ? " has-moment" : ""}` },
+      el("span", { class: "person-name" }, person.name),
+      el("span", { class: "person-tags" },
+        el("span", { class: `tag tag-${status}` }, STATUS_TEXT[status] || status),
+        person.agreed ? el("span", { class: "tag tag-agreed" }, "✓ agreed") : null,
+        person.moment ? el("span", { class: "tag tag-moment" }, "needs a moment") : null),
+      status === "removed" ? null : el("button", {
+        type: "button", class: "button small quiet-danger", dataset: { remove: person.id },
+        "aria-label": `Remove ${person.name}`,
+      }, "Remove"));
+    row.hidden = !this.matches(person);
+    this.rows.set(person.id, row);
+    return row;
+  }
+
+  updateCounts() {
+    clearTimeout(this.countTimer);
+    this.countTimer = setTimeout(() => {
+      const n = { present: 0, away: 0, agreed: 0, total: 0, moment: 0 };
+      for (const p of this.byId.values()) {
+        if (p.status === "removed") continue;
+        n.total += 1;
+        if (p.status === "present") n.present += 1;
+        if (p.status === "away") n.away += 1;
+        if (p.agreed) n.agreed += 1;
+        if (p.moment && p.status !== "gone") n.moment += 1;
+      }
+      const entries = [["Here", n.present], ["Away", n.away], ["Agreed", n.agreed], ["Joined", n.total]];
+      if (n.moment) entries.push(["Need a moment", n.moment]);
+      this.counts.replaceChildren(...entries.map(([label, value]) =>
+        el("div", { class: label === "Need a moment" ? "count attention" : "count" }, el("dt", {}, label), el("dd", {}, String(value)))));
+      this.empty.hidden = this.byId.size > 0;
+    }, 30);
+  }
+}

@@ -1,0 +1,259 @@
+// The attendee's screens, one per situation; each returns a fresh DOM tree built from room + you.
+import { el, listNames, paragraphs } from "./dom.js";
+import { feedbackForm } from "./feedback.js";
+import { memberName, partnersOf, roleFor, turnLabel } from "./roles.js";
+
+const GATED = new Set(["agreements", "pairing", "round", "message"]);
+
+/** The agreements this room asks for, when the client can know them. */
+export function agreementsOf(room, you) {
+  if (room.step.kind === "agreements") return room.step;
+  return room.agreements || (you && you.agreements) || null;
+}
+
+/** Choose and build the screen for the current state. `ctx` holds the countdown and the actions. */
+export function screenFor(room, you, ctx) {
+  if (room.status === "ended") return ended(room);
+  const step = room.step;
+  const agreed = you.attendee.agreed;
+  if (!agreed && GATED.has(step.kind)) {
+    const agreements = agreementsOf(room, you);
+    if (agreements) return agreementsScreen(agreements, ctx, false);
+    if (step.kind !== "message") return lateArrival(room);
+  }
+  switch (step.kind) {
+    case "agreements": return agreementsScreen(step, ctx, agreed);
+    case "pairing": return pairing(room, you, ctx);
+    case "round": return you.group ? round(room, you, ctx) : unpaired(room, you, ctx);
+    case "feedback": return feedback(room, you, ctx);
+    default: return textStep(room, ctx);
+  }
+}
+
+function heading(text, kicker) {
+  return [kicker ? el("p", { class: "kicker" }, kicker) : null, el("h1", { class: "step-heading" }, text)];
+}
+
+function textStep(room, ctx) {
+  const step = room.step;
+  return el("section", { class: `screen stack screen-${step.kind}` },
+    heading(step.title),
+    el("div", { class: "prose stack-sm" }, paragraphs(step.text)),
+    room.timer ? ctx.countdown.el : null,
+    step.kind === "closing" ? el("p", { class: "muted" }, "You can close this page whenever you like.") : null);
+}
+
+function agreementsScreen(step, ctx, agreed) {
+  const items = el("ul", { class: "agreements", role: "list" }, (step.items || []).map((item) => el("li", {}, item)));
+  if (agreed) {
+    return el("section", { class: "screen stack" },
+      heading(step.title || "Our agreements"),
+      el("div", { class: "card calm stack-sm", role: "status" },
+        el("p", { class: "big-line" }, "Thank you."),
+        el("p", {}, "Waiting for the others…")),
+      el("details", { class: "quiet" }, el("summary", {}, "Read the agreements again"), items));
+  }
+  const error = el("p", { class: "notice error", role: "alert", hidden: true });
+  const button = el("button", { type: "button", class: "button block big", dataset: { focus: "agree" } }, "I agree");
+  button.addEventListener("click", async () => {
+    ctx.unlock();
+    button.disabled = true;
+    error.hidden = true;
+    const ack = await ctx.act("agree");
+    if (!ack.ok) {
+      button.disabled = false;
+      error.textContent = ack.error;
+      error.hidden = false;
+    }
+  });
+  return el("section", { class: "screen stack" },
+    heading(step.title || "Our agreements", "Before we begin"),
+    el("div", { class: "prose stack-sm" }, paragraphs(step.text)),
+    items, error, button,
+    el("p", { class: "muted small" }, "You can still pass any question or ask for a moment at any time."));
+}
+
+function lateArrival(room) {
+  return el("section", { class: "screen stack" },
+    heading("Welcome", room.step.title),
+    el("div", { class: "card calm stack-sm", role: "status" },
+      el("p", {}, "The workshop is under way. Your facilitator will bring you in at the next step."),
+      el("p", { class: "muted" }, "Keep this page open.")));
+}
+
+function partnerLine(you) {
+  const partners = partnersOf(you);
+  return partners.map((m) => `${memberName(m)} (${m.role})`);
+}
+
+function pairing(room, you, ctx) {
+  const step = room.step;
+  if (!you.group) return unpaired(room, you, ctx);
+  const partners = partnersOf(you);
+  const names = partners.map((m) => (m.id === "facilitator" ? "Your facilitator" : m.name));
+  return el("section", { class: "screen stack" },
+    heading(step.title, partners.length > 1 ? "Your group" : "Your partner"),
+    el("div", { class: "card partner-card stack-sm" },
+      el("p", { class: "partner-names" }, listNames(names)),
+      el("p", { class: "muted" }, `You are ${you.group.role}. `,
+        partners.length > 1 ? "You are a trio: each of you gets a turn." : "")),
+    el("div", { class: "prose stack-sm" }, paragraphs(step.text)),
+    room.timer ? ctx.countdown.el : null);
+}
+
+function unpaired(room, you, ctx) {
+  const waiting = you.waiting;
+  return el("section", { class: "screen stack" },
+    heading(room.step.title, room.step.kind === "round" ? `Round ${room.step.round || ""}`.trim() : ""),
+    el("div", { class: "card calm stack-sm waiting-card", role: "status" },
+      el("span", { class: "breath", "aria-hidden": "true" }),
+      el("p", { class: "big-line" }, waiting ? "Finding you a partner…" : "You will be paired soon."),
+      el("p", { class: "muted" }, waiting
+        ? "As soon as someone is free, their name appears here. Take a slow breath meanwhile."
+        : "Your facilitator is forming the pairs. Keep this page open.")),
+    el("div", { class: "prose stack-sm" }, paragraphs(room.step.text)));
+}
+
+function round(room, you, ctx) {
+  const step = room.step;
+  const group = you.group;
+  const role = roleFor(room, you);
+  const timerState = room.timer ? room.timer.state : "none";
+  const inTurn = role.kind !== "complete" && (timerState === "running" || timerState === "paused");
+  const kicker = [step.round ? `Round ${step.round}` : "", turnLabel(room)].filter(Boolean).join(" · ");
+
+  const partners = partnerLine(you);
+  const roleCard = el("div", { class: `role-card role-${role.kind}` },
+    el("p", { class: "role-heading" }, role.heading),
+    role.cue ? el("p", { class: "role-cue" }, role.cue) : null,
+    el("p", { class: "with-line" }, `With ${listNames(partners)} · you are ${group.role}`));
+
+  const prompt = el("figure", { class: "prompt-card" },
+    el("figcaption", { class: "prompt-label" }, "Your question"),
+    el("blockquote", { class: "prompt-text" }, el("p", {}, group.prompt || step.prompt || "")));
+
+  const reflect = (role.kind === "complete" || role.kind === "both") && step.reflection
+    ? el("div", { class: "reflection stack-sm" },
+      el("p", { class: "prompt-label" }, "To reflect on"),
+      el("p", { class: "reflection-text" }, step.reflection))
+    : null;
+
+  const notStarted = timerState === "idle" && room.phase.index === 0
+    ? el("p", { class: "muted center" }, "The first turn starts when your facilitator starts the timer.")
+    : null;
+
+  const actions = el("div", { class: "actions stack-sm" });
+  if (group.done && role.kind !== "complete") {
+    actions.append(el("p", { class: "done-note", role: "status" }, "Done — rest quietly until the next turn."));
+  } else if (inTurn) {
+    actions.append(actionButton("We’re done", "mark_done", ctx, "secondary"));
+  }
+  if (step.draw && role.kind !== "complete") actions.append(actionButton("Another question", "draw_prompt", ctx, "secondary"));
+
+  return el("section", { class: "screen stack screen-round" },
+    heading(step.title, kicker),
+    roleCard,
+    prompt,
+    ctx.countdown.el,
+    notStarted,
+    reflect,
+    actions,
+    momentToggle(you, ctx),
+    step.text ? el("details", { class: "quiet" }, el("summary", {}, "How this round works"),
+      el("div", { class: "prose stack-sm" }, paragraphs(step.text))) : null);
+}
+
+function actionButton(label, event, ctx, variant) {
+  const error = el("p", { class: "field-error", role: "alert", hidden: true });
+  const button = el("button", { type: "button", class: `button block ${variant}`, dataset: { focus: event } }, label);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    error.hidden = true;
+    const ack = await ctx.act(event);
+    button.disabled = false;
+    if (!ack.ok) {
+      error.textContent = ack.error;
+      error.hidden = false;
+    }
+  });
+  return el("div", { class: "stack-sm" }, button, error);
+}
+
+function momentToggle(you, ctx) {
+  const box = el("input", { type: "checkbox", id: "moment", dataset: { focus: "moment" }, "aria-describedby": "moment-hint" });
+  box.checked = Boolean(you.attendee.moment);
+  const error = el("p", { class: "field-error", role: "alert", hidden: true });
+  box.addEventListener("change", async () => {
+    error.hidden = true;
+    const ack = await ctx.act("ask_moment", { needed: box.checked });
+    if (!ack.ok) {
+      box.checked = !box.checked;
+      error.textContent = ack.error;
+      error.hidden = false;
+    }
+  });
+  return el("div", { class: "moment" },
+    el("label", { class: "choice", for: "moment" }, box, el("span", {}, "I need a moment")),
+    el("p", { class: "hint", id: "moment-hint" }, box.checked
+      ? "Your facilitator knows. Take all the time you need; untick this when you are ready."
+      : "Private: only your facilitator sees it, not your partner."),
+    error);
+}
+
+function feedback(room, you, ctx) {
+  const step = room.step;
+  const fb = room.feedback || {};
+  let body;
+  if (you.attendee.answered) {
+    body = el("div", { class: "card calm stack-sm", role: "status" },
+      el("p", { class: "big-line" }, "Thank you for your feedback."),
+      el("p", {}, "It helps make the next heart to heart even better. Your answers are stored without your name."));
+  } else if (fb.open) {
+    body = feedbackForm({ step, draftKey: ctx.draftKey, send: (answers) => ctx.act("send_feedback", { answers }) });
+  } else if (fb.closed) {
+    body = el("div", { class: "card calm" }, el("p", {}, "Feedback is closed. Thank you for being here."));
+  } else {
+    body = el("div", { class: "card calm stack-sm", role: "status" },
+      el("p", { class: "big-line" }, "The feedback form will open soon."),
+      el("p", { class: "muted" }, "Keep this page open; it appears here by itself."));
+  }
+  return el("section", { class: "screen stack" },
+    heading(step.title),
+    !you.attendee.answered && fb.open ? el("div", { class: "prose stack-sm" }, paragraphs(step.text)) : null,
+    body,
+    room.timer && !fb.open ? ctx.countdown.el : null);
+}
+
+function ended(room) {
+  return el("section", { class: "screen stack" },
+    heading("Thank you", room.title),
+    el("div", { class: "card calm stack-sm" },
+      el("p", { class: "big-line" }, "This workshop has ended."),
+      el("p", {}, "Thank you for speaking sincerely and listening fully. What was shared here stays here."),
+      el("p", { class: "muted" }, "You can close this page.")));
+}
+
+/** Screens shown when there is no live room to show. */
+export function haltScreen(kind, ctx) {
+  if (kind === "replaced") {
+    const button = el("button", { type: "button", class: "button block", dataset: { focus: "take-over" } }, "Use it here instead");
+    button.addEventListener("click", () => ctx.takeOver());
+    return el("section", { class: "screen stack" },
+      heading("Open in another tab"),
+      el("div", { class: "card calm stack-sm" },
+        el("p", {}, "This workshop is open in another tab or window, so this one has paused."),
+        button));
+  }
+  if (kind === "removed") {
+    return el("section", { class: "screen stack" },
+      heading("You have left this workshop"),
+      el("div", { class: "card calm stack-sm" },
+        el("p", {}, "The facilitator has removed you from this workshop."),
+        el("p", { class: "muted" }, "If you think this is a mistake, you are welcome to speak with them.")));
+  }
+  return el("section", { class: "screen stack" },
+    heading("This workshop is not available"),
+    el("div", { class: "card calm stack-sm" },
+      el("p", {}, ctx.message || "This workshop has ended, or there is no workshop with this code."),
+      el("p", {}, el("a", { href: "/join", class: "button secondary" }, "Enter another code"))));
+}

@@ -1,0 +1,40 @@
+// One place that opens the Socket.IO connection and sends commands with an acknowledgement.
+import { io } from "/static/vendor/socket.io-4.8.4.esm.min.js";
+
+const ANSWER_TIMEOUT_MS = 10000;
+const NO_ANSWER = {
+  ok: false,
+  code: "timeout",
+  error: "The server did not answer. Check your connection and try again.",
+};
+
+/** Open a connection that reconnects by itself; `auth` is read again on every attempt. */
+export function connect(auth) {
+  return io({
+    auth: typeof auth === "function" ? (cb) => cb(auth()) : auth,
+    transports: ["websocket", "polling"],
+    reconnectionDelay: 1000,
+    reconnectionDelayMax: 8000,
+    randomizationFactor: 0.5,
+    timeout: 15000,
+  });
+}
+
+/** Send a command and resolve with its acknowledgement (or a calm timeout error). */
+export async function command(socket, event, payload = {}) {
+  try {
+    const ack = await socket.timeout(ANSWER_TIMEOUT_MS).emitWithAck(event, payload);
+    return ack && typeof ack === "object" ? ack : { ok: false, error: "Unexpected answer from the server." };
+  } catch {
+    return NO_ANSWER;
+  }
+}
+
+/** Call `callback` when the page comes back: shown again, restored from cache, or back online. */
+export function onReturn(callback) {
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") callback("visible");
+  });
+  window.addEventListener("pageshow", (event) => { if (event.persisted) callback("pageshow"); });
+  window.addEventListener("online", () => callback("online"));
+}
