@@ -21,7 +21,7 @@ from . import broadcast
 from .agenda import Agenda, AgendaError, load_agendas
 from .keys import digest, new_secret, same
 from .limits import RateLimit
-from .room import AWAY, PRESENT, REMOVED, Change, Room, RoomError, Settings
+from .room import AWAY, PRESENT, Change, Room, RoomError, Settings
 from .store import Store
 from .view import console_view, room_view, you_view
 
@@ -261,10 +261,6 @@ class Live:
         """Return who is behind a connection."""
         return self.connections.get(sid)
 
-    def is_removed(self, code: str, attendee_id: str) -> bool:
-        """Tell whether the facilitator removed an attendee."""
-        room = self.rooms.get(code)
-        return room is not None and room.attendees[attendee_id].status == REMOVED
 
 
 UNAVAILABLE = ("There is no open workshop with that code, or it is not taking new people right now. "
