@@ -23,18 +23,18 @@ class Change:
     personal: set[str] = field(default_factory=set)
     groups: set[str] = field(default_factory=set)
     dropped_groups: set[str] = field(default_factory=set)
-    history: bool = False
+    met: list[tuple[str, ...]] = field(default_factory=list)
     response: dict | None = None
     answered: str | None = None
 
     def __bool__(self) -> bool:
         return bool(self.room or self.attendees or self.personal or self.groups or self.dropped_groups
-                    or self.response is not None)
+                    or self.met or self.response is not None)
 
     def merge(self, other: Change) -> Change:
         """Fold another change into this one."""
         self.room |= other.room
-        self.history |= other.history
+        self.met.extend(other.met)
         if other.response is not None:
             self.response, self.answered = other.response, other.answered
         for name in ("attendees", "personal", "groups", "dropped_groups"):

@@ -79,7 +79,8 @@ class Dyads:
         return Change(groups={group.id}, personal=group.people)
 
     def _place(self, attendee, rng) -> Change:
-        if not self.groups or not self.eligible(attendee) or attendee.id in self.groups.of \
+        pairing_started = self.groups or self.waiting or self.step["kind"] in ("round", "pairing")
+        if not pairing_started or not self.eligible(attendee) or attendee.id in self.groups.of \
                 or attendee.id in self.waiting:
             return Change()
         return self._live_change(pairing.add_person, rng, attendee.id, self.history, rng, odd=self.odd)
@@ -96,15 +97,21 @@ class Dyads:
             raise RoomError(str(error), "bad_move") from None
         change = self._regroup(after, rng)
         if self.groups_used:  # a round is under way: the new groups are meeting now
-            self.history.record(self.groups[g].members for g in change.groups)
+            change.merge(self._meet([self.groups[g].members for g in change.groups]))
         return change
+
+    def _meet(self, groups: list[tuple[str, ...]]) -> Change:
+        """Remember that these groups met, for fairer pairing later."""
+        self.history.record(groups)
+        return Change(met=groups)
 
     def _regroup(self, after: pairing.Pairing, rng, people: set[str] = frozenset()) -> Change:
         since = self.round_no if self.step["kind"] == "round" else self.round_no + 1
         done = self.groups.apply(after, lambda: f"g_{rng.getrandbits(64):016x}", since)
         personal = (done.moved | people) - {pairing.FACILITATOR}
-        return Change(groups=done.made, dropped_groups=done.dropped, personal=personal,
-                      history=True, room=self.step["kind"] == "round")
+        # No room broadcast: a late joiner concerns their own group. Whether the triads' turn
+        # runs is decided when the round reaches it, and the next `room` carries the new count.
+        return Change(groups=done.made, dropped_groups=done.dropped, personal=personal)
 
     def _check_grouped(self, *people: str) -> None:
         self._check_open()

@@ -66,6 +66,7 @@ class Live:
         self.connections: dict[str, Connection] = {}
         self.attendee_sids: dict[str, str] = {}
         self.deadlines: list[tuple] = []
+        self.timer_at: dict[str, int] = {}
         self.order = itertools.count()
         self.running = False
         self.failed_joins = RateLimit(per_second=10 / 60, burst=10)
@@ -100,7 +101,9 @@ class Live:
 
     def _run_clock(self) -> None:
         while self.running:
-            self.socketio.sleep(self.tick_s)
+            # Wake for the next deadline, or at least every tick to notice new ones.
+            until_next = (self.deadlines[0][0] - self.clock()) / 1000 if self.deadlines else self.tick_s
+            self.socketio.sleep(min(self.tick_s, max(0.002, until_next)))
             try:
                 self.run_due(self.clock())
             except Exception:  # the clock must outlive any one room's failure
@@ -109,10 +112,12 @@ class Live:
     def run_due(self, now: int) -> None:
         """Act on every deadline that has come."""
         while self.deadlines and self.deadlines[0][0] <= now:
-            _, _, code, kind, arg = heapq.heappop(self.deadlines)
+            when, _, code, kind, arg = heapq.heappop(self.deadlines)
             if code not in self.rooms:
                 continue
             if kind == "timer":
+                if self.timer_at.get(code) == when:
+                    del self.timer_at[code]
                 self.run(code, lambda room: room.tick(now))
             else:
                 self.run(code, lambda room, who=arg: room.expire_away(who, now, self.rng))
@@ -175,7 +180,8 @@ class Live:
             room.seq += 1
         self.store.save(room, change, now)
         deadline = room.next_deadline()
-        if deadline is not None:
+        if deadline is not None and self.timer_at.get(room.code) != deadline:
+            self.timer_at[room.code] = deadline
             self._schedule(deadline, room.code, "timer", None)
         if send:
             broadcast.send_change(self.socketio, room, change, self.attendee_sids.get)

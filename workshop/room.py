@@ -198,8 +198,7 @@ class Room(Dyads):
         if self.step["kind"] == "round" and not self.groups_used:
             self.groups_used = True
             self.rounds_held.append({"round": self.step["round"], "groups": len(self.groups), "at": now})
-            self.history.record(group.members for group in self.groups)
-            return Change(room=True, history=True)
+            return Change(room=True).merge(self._meet([group.members for group in self.groups]))
         return Change(room=True)
 
     def pause_timer(self, now: int) -> Change:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import pairing
 from .agenda import Agenda
 from .groups import Group
 from .room import Attendee, Change, Room, Settings
@@ -49,10 +48,11 @@ MIGRATIONS = [
         done_phase INTEGER NOT NULL
     );
     CREATE INDEX groups_by_room ON groups(code);
-    CREATE TABLE histories (
-        code TEXT PRIMARY KEY REFERENCES rooms(code),
-        data TEXT NOT NULL
+    CREATE TABLE meetings (
+        code TEXT NOT NULL REFERENCES rooms(code),
+        groups TEXT NOT NULL
     );
+    CREATE INDEX meetings_by_room ON meetings(code);
     CREATE TABLE attendance (
         code TEXT NOT NULL REFERENCES rooms(code),
         minute INTEGER NOT NULL,
@@ -77,6 +77,24 @@ MIGRATIONS = [
     ) WITHOUT ROWID;
     """,
 ]
+
+UPSERT_ATTENDEE = """
+    INSERT INTO attendees (id, code, token_hash, name, joined_at, agreed, status, away_since, moment)
+    VALUES (:id, :code, :token_hash, :name, :joined_at, :agreed, :status, :away_since, :moment)
+    ON CONFLICT (id) DO UPDATE SET agreed = excluded.agreed, status = excluded.status,
+        away_since = excluded.away_since, moment = excluded.moment
+"""
+UPSERT_GROUP = """
+    INSERT INTO groups (id, code, members, since, prompt_round, prompt_index, done_round, done_phase)
+    VALUES (:id, :code, :members, :since, :prompt_round, :prompt_index, :done_round, :done_phase)
+    ON CONFLICT (id) DO UPDATE SET prompt_round = excluded.prompt_round,
+        prompt_index = excluded.prompt_index, done_round = excluded.done_round,
+        done_phase = excluded.done_phase
+"""
+UPSERT_ATTENDANCE = """
+    INSERT INTO attendance (code, minute, present) VALUES (?, ?, ?)
+    ON CONFLICT (code, minute) DO UPDATE SET present = max(present, excluded.present)
+"""
 
 ROOM_STATE = ("status", "ended_at", "locked", "odd", "step_index", "phases", "phase_index",
               "round_no", "rounds_held", "message", "feedback_open", "feedback_closed", "responses",
@@ -128,32 +146,36 @@ class Store:
                 "status": room.status,
                 "state": _room_state(room),
             })
-            self.db["histories"].insert({"code": room.code, "data": json.dumps(room.history.to_json())})
 
     def save(self, room: Room, change: Change, now: int) -> None:
-        """Write everything a change touched, in one transaction."""
+        """Write everything a change touched, in one transaction.
+
+        These run on every event, so they are plain prepared statements: sqlite-utils'
+        upsert reads the table's layout on each call, several times the cost.
+        """
         with self.lock, self.db.atomic():
-            if change.room or change.groups or change.dropped_groups:
-                self.db["rooms"].update(room.code, {"status": room.status, "state": _room_state(room)})
+            if change.room or change.groups or change.dropped_groups or change.personal:
+                self.db.execute("UPDATE rooms SET status = ?, state = ? WHERE code = ?",
+                                [room.status, _room_state(room), room.code])
             for attendee_id in change.attendees:
-                self.db["attendees"].upsert(_attendee_row(room, room.attendees[attendee_id]), pk="id")
+                self.db.execute(UPSERT_ATTENDEE, _attendee_row(room, room.attendees[attendee_id]))
             for group_id in change.groups:
                 group = room.groups.by_id.get(group_id)
                 if group is not None:
-                    self.db["groups"].upsert(_group_row(room, group), pk="id")
+                    self.db.execute(UPSERT_GROUP, _group_row(room, group))
             for group_id in change.dropped_groups:
                 self.db.execute("DELETE FROM groups WHERE id = ?", [group_id])
-            if change.history:
-                self.db["histories"].upsert({"code": room.code, "data": json.dumps(room.history.to_json())},
-                                            pk="code")
+            if change.met:
+                # An append-only log of who met whom: replayed on start, never rewritten.
+                self.db.execute("INSERT INTO meetings (code, groups) VALUES (?, ?)",
+                                [room.code, json.dumps(change.met)])
             if change.response is not None:
-                self.db["responses"].insert({"id": secrets.token_hex(16), "code": room.code,
-                                             "answers": json.dumps(change.response)})
-                self.db["answered"].insert({"code": room.code, "attendee_id": change.answered})
+                self.db.execute("INSERT INTO responses (id, code, answers) VALUES (?, ?, ?)",
+                                [secrets.token_hex(16), room.code, json.dumps(change.response)])
+                self.db.execute("INSERT INTO answered (code, attendee_id) VALUES (?, ?)",
+                                [room.code, change.answered])
             if change.attendees:
-                self.db["attendance"].upsert(
-                    {"code": room.code, "minute": now // 60_000, "present": room.present},
-                    pk=("code", "minute"))
+                self.db.execute(UPSERT_ATTENDANCE, [room.code, now // 60_000, room.present])
 
     # -- reads -----------------------------------------------------------------
 
@@ -187,8 +209,8 @@ class Store:
                                   g["prompt_index"], g["done_round"], g["done_phase"]))
         room.answered = {r["attendee_id"] for r in self.db.query(
             "SELECT attendee_id FROM answered WHERE code = ?", [room.code])}
-        history = self.db["histories"].get(room.code)["data"]
-        room.history = pairing.History.from_json(json.loads(history))
+        for row in self.db.execute("SELECT groups FROM meetings WHERE code = ? ORDER BY rowid", [room.code]):
+            room.history.record(tuple(group) for group in json.loads(row[0]))
         return room
 
     def forget_who_answered(self, code: str) -> None:

@@ -1,9 +1,9 @@
 // Estimate the offset between this device's clock and the server's (docs/protocol.md, "Clock").
 import { command, onReturn } from "./socket.js";
 
-const SAMPLES = 5;
-const SAMPLE_GAP_MS = 150;
-const KEEP = 3;
+const SAMPLES = 12; // per sync: on connect, every minute, and on return to the page
+const SAMPLE_GAP_MS = 75;
+const KEEP_SAMPLES = 24; // the newest samples across syncs; older ones may carry clock drift
 const REFRESH_MS = 60000;
 
 let offset = 0; // server time = Date.now() + offset
@@ -48,25 +48,42 @@ export function resync() {
   return running;
 }
 
+// Each sample bounds the offset: the server read its clock after we sent and before we
+// received, so  server_now - received <= offset <= server_now - sent.  The intersection of
+// many samples is far narrower than any one round trip; its middle is the estimate.
+let kept = [];
+
 async function sample() {
-  const samples = [];
+  const fresh = [];
   for (let i = 0; i < SAMPLES; i += 1) {
     if (i) await wait(SAMPLE_GAP_MS);
     if (!socket || !socket.connected) break;
-    const sent = performance.now();
+    const sent = Date.now();
     const ack = await command(socket, "sync_clock", {});
-    const rtt = performance.now() - sent;
     const received = Date.now();
-    if (ack.ok && Number.isFinite(ack.now)) samples.push({ rtt, offset: ack.now + rtt / 2 - received });
+    if (ack.ok && Number.isFinite(ack.now) && received >= sent) {
+      fresh.push({ low: ack.now - received, high: ack.now - sent });
+    }
   }
-  if (!samples.length) return offset;
-  const best = samples.sort((a, b) => a.rtt - b.rtt).slice(0, KEEP).map((s) => s.offset).sort((a, b) => a - b);
-  const next = best[Math.floor(best.length / 2)];
+  if (!fresh.length) return offset;
+  kept = kept.concat(fresh).slice(-KEEP_SAMPLES);
+  let next = middle(kept);
+  if (next === null) {
+    // The bounds disagree: this device's clock was changed. Start again from the fresh samples.
+    kept = fresh;
+    next = middle(kept) ?? fresh.map((s) => (s.low + s.high) / 2).sort((a, b) => a - b)[fresh.length >> 1];
+  }
   const changed = !synced || Math.abs(next - offset) > 5;
   offset = next;
   synced = true;
   if (changed) listeners.forEach((listener) => listener(offset));
   return offset;
+}
+
+function middle(samples) {
+  const low = Math.max(...samples.map((s) => s.low));
+  const high = Math.min(...samples.map((s) => s.high));
+  return low <= high ? (low + high) / 2 : null;
 }
 
 function wait(ms) {
