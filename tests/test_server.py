@@ -231,3 +231,35 @@ def test_the_facilitator_swaps_two_people_between_pairs(server):
                and partner not in {m["id"] for m in p.latest("you")["group"]["members"]}, "a new partner")
     bad = console.send("swap_people", {"a": a.id, "b": "a_nobody"})
     assert bad["ok"] is False and bad["error"]
+
+
+def test_the_default_agenda_runs_from_start_to_finish_with_every_phone_in_step(server):
+    workshop = server.create_workshop("heart-to-heart")
+    console = facilitator(server, workshop)
+    phones = [attendee(server, workshop["code"], f"P{i}") for i in range(5)]
+    steps = console.latest("console")["agenda"]["steps"]
+    for step in steps:
+        if step["index"]:
+            assert console.send("go_to_step", {"index": step["index"]}) == {"ok": True}
+        seq = console.wait_for(lambda c, i=step["index"]: c.latest("room")["step"]["index"] == i
+                               and c.latest("room"))["seq"]
+        for phone in phones:
+            phone.wait_for(lambda p, s=seq: p.latest("room")["seq"] >= s, "the step on every phone")
+        if step["kind"] == "agreements":
+            for phone in phones:
+                assert phone.send("agree") == {"ok": True}
+        if step["kind"] == "round":
+            assert console.send("start_timer") == {"ok": True}
+            turns = len(console.latest("room")["step"]["turns"]) + 1  # with the triad's turn
+            for _ in range(turns):
+                room = console.wait_for(lambda c: c.latest("room")["timer"]["state"] in ("running", "done")
+                                        and c.latest("room"))
+                if room["timer"]["state"] == "done":
+                    break
+                deadlines = {phone.wait_for(lambda p, s=room["seq"]: p.latest("room")["seq"] >= s
+                                            and p.latest("room"))["timer"]["deadline"] for phone in phones}
+                assert len(deadlines) == 1, "every phone counts down to the same deadline"
+                groups = [phone.latest("you")["group"] for phone in phones]
+                assert all(g and len(g["members"]) in (2, 3) for g in groups)
+                console.send("skip_timer")
+    assert console.latest("room")["step"]["kind"] == "closing"
