@@ -5,7 +5,7 @@ import { Countdown } from "./countdown.js";
 import { announce, el, load, replace, store } from "./dom.js";
 import { partnersOf, roleFor } from "./roles.js";
 import { haltScreen, screenFor } from "./screens.js";
-import { command, connect, onReturn } from "./socket.js";
+import { command, connect, onReturn, reconnectNow } from "./socket.js";
 
 const CODE = document.body.dataset.code;
 const TITLE = document.body.dataset.title || "Heart to Heart";
@@ -178,7 +178,7 @@ function showConnection() {
 }
 
 onReturn(() => {
-  if (socket && !socket.connected && !halted) socket.connect();
+  if (socket && !socket.connected && !halted) reconnectNow(socket);
   else if (socket && socket.connected) resync();
   countdown.render();
 });

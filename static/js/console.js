@@ -5,7 +5,7 @@ import { Countdown } from "./countdown.js";
 import { announce, el, load, store } from "./dom.js";
 import { People } from "./people.js";
 import { turnLabel } from "./roles.js";
-import { command, connect, onReturn } from "./socket.js";
+import { command, connect, onReturn, reconnectNow } from "./socket.js";
 
 const CODE = document.body.dataset.code;
 const KEY_STORE = `h2h-key:${CODE}`;
@@ -275,7 +275,7 @@ function start(key) {
     if (state.room && state.room.feedback && state.room.feedback.open && !open) state.feedbackClosed = true;
     drawFeedback();
   });
-  onReturn(() => { if (!socket.connected) socket.connect(); });
+  onReturn(() => reconnectNow(socket));
 }
 
 // -- controls --------------------------------------------------------------------------------

@@ -30,6 +30,14 @@ export async function command(socket, event, payload = {}) {
   }
 }
 
+/** Reconnect now rather than at the next scheduled retry, which can be seconds away. */
+export function reconnectNow(socket) {
+  if (socket.connected) return;
+  // While the client waits between retries, connect() does nothing; start over instead.
+  if (socket.io._reconnecting) socket.disconnect();
+  socket.connect();
+}
+
 /** Call `callback` when the page comes back: shown again, restored from cache, or back online. */
 export function onReturn(callback) {
   document.addEventListener("visibilitychange", () => {

@@ -1,0 +1,199 @@
+"""Helpers for the browser journey (test_browser.py): Chromium, axe-core, screenshots, countdown probes."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from .support import ROOT, Phone
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run", "--disable-sync"]
+AXE = ROOT / "tests" / "vendor" / "axe-core-4.11.1.min.js"
+ARTIFACTS = ROOT / "artifacts"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+BLOCKING = ("serious", "critical")
+
+# The front end's own selectors (templates/*.html, static/js/screens.js, static/js/console.js).
+PHONE_DIGITS = "#view .countdown-digits"
+CONSOLE_DIGITS = "#timer-clock .countdown-digits"
+
+
+def require_browser() -> None:
+    """Skip without Chromium or Playwright; in CI (env CI set) fail instead: CI never goes green blind."""
+    problem = None
+    if not CHROMIUM.exists():
+        problem = (f"{CHROMIUM} is missing: the browser tests need Debian's chromium package "
+                   "(apt-get install chromium)")
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "playwright is not installed: pip install -r requirements-dev.txt"
+    if problem is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run in CI: {problem}", pytrace=False)
+    pytest.skip(problem)
+
+
+# -- accessibility and screenshots ---------------------------------------------------------------------
+
+
+@dataclass
+class Audit:
+    """Every screen audited and photographed, and the serious or critical axe violations found."""
+
+    screens: list[str] = field(default_factory=list)
+    blocking: list[str] = field(default_factory=list)
+    axe_source: str = ""
+    how = ("axe-core is injected with page.evaluate(source): the pages' CSP (script-src 'self') blocks "
+           "page.add_script_tag, while evaluate runs in the page without a CSP exception")
+
+    def check(self, page, screen: str, *, other_size: bool = True) -> None:
+        """Screenshot and audit `page` at its size, then at the other size (phone <-> desktop)."""
+        size = page.viewport_size
+        small = size["width"] < 800
+        self._one(page, f"{screen}-{'phone' if small else 'desktop'}")
+        if other_size:
+            page.set_viewport_size(DESKTOP if small else PHONE)
+            try:
+                self._one(page, f"{screen}-{'desktop' if small else 'phone'}")
+            finally:
+                page.set_viewport_size(size)
+
+    def _one(self, page, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"browser-{name}.png"), full_page=True)
+        if not self.axe_source:
+            self.axe_source = AXE.read_text(encoding="utf-8")
+        if not page.evaluate("typeof window.axe === 'object'"):
+            page.evaluate(self.axe_source)
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        assert result["passes"], f"axe checked nothing on {name}"
+        self.screens.append(name)
+        for violation in result["violations"]:
+            targets = [node["target"] for node in violation["nodes"]][:5]
+            line = f"{name}: {violation['id']} ({violation['impact']}) {violation['help']} -> {targets}"
+            print("axe", line)
+            if violation["impact"] in BLOCKING:
+                self.blocking.append(line)
+
+
+# -- what the server knows: a fresh facilitator snapshot ---------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """The room as the server sees it, read with a separate facilitator connection."""
+
+    room: dict
+    names: dict[str, str]
+    statuses: dict[str, str]
+    groups: list[dict]
+
+    @classmethod
+    def take(cls, url: str, code: str, key: str) -> Snapshot:
+        observer = Phone(url, {"role": "facilitator", "code": code, "key": key}).connect(wait_for="console")
+        try:
+            console = observer.latest("console")
+        finally:
+            observer.close()
+        people = console["attendees"]
+        return cls(room=console["room"], names={a["id"]: a["name"] for a in people},
+                   statuses={a["name"]: a["status"] for a in people}, groups=console["groups"])
+
+    def group_of(self, name: str) -> dict:
+        """Return {role, partners: [(name, role)], prompt, size} for the attendee called `name`."""
+        for group in self.groups:
+            members = [(self.names.get(m, "your facilitator"), r)
+                       for m, r in zip(group["members"], group["roles"], strict=True)]
+            for member, role in members:
+                if member == name:
+                    return {"role": role, "prompt": group["prompt"], "size": len(members),
+                            "partners": [(n, r) for n, r in members if n != name]}
+        raise AssertionError(f"{name} is in no group: {self.groups}")
+
+    @property
+    def deadline(self) -> int:
+        timer = self.room["timer"]
+        assert timer and timer["state"] == "running", f"the timer is not running: {timer}"
+        return timer["deadline"]
+
+
+def list_names(names: list[str]) -> str:
+    """Join names the way the page does: "Ana", "Ana and Ben", "Ana, Ben and Cleo"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+# -- countdowns ----------------------------------------------------------------------------------------------
+
+RECORD_FLIPS = """(selector) => {
+  const node = document.querySelector(selector);
+  if (!node) return false;
+  if (window.__flipNode !== node) {
+    window.__flipNode = node;
+    let last = node.textContent;
+    new MutationObserver(() => {
+      const text = node.textContent;
+      if (text !== last) { window.__flips.push([Date.now(), last, text]); last = text; }
+    }).observe(node, {childList: true, characterData: true, subtree: true});
+  }
+  window.__flips = [];
+  return true;
+}"""
+
+
+def seconds(text: str) -> int:
+    """Read a displayed m:ss (or h:mm:ss) as whole seconds."""
+    assert re.fullmatch(r"\d+(:\d\d){1,2}", text), f"not a countdown: {text!r}"
+    total = 0
+    for part in text.split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+def record_flips(page, selector: str) -> None:
+    """Start recording, in the page, the moment (Date.now()) each displayed second changes."""
+    assert page.evaluate(RECORD_FLIPS, selector), f"no countdown ({selector}) on {page.url}"
+
+
+def flip_deadline(page, ticks: int = 2, timeout: float = 5000) -> int:
+    """Wait for `ticks` one-second steps of the displayed countdown; return the local deadline they imply.
+
+    The page rounds up (formatMs: ceil), so the display changes to s exactly when s seconds are left:
+    a change to s at time t says the deadline is t + s*1000 (plus the page's ~10 ms timer wake-up).
+    All pages run in one browser on the server's machine, so these times share one clock with the server.
+    """
+    page.wait_for_function(
+        "(n) => window.__flips.filter(([t, a, b]) => /:/.test(a) && /:/.test(b)).length >= n",
+        arg=ticks, timeout=timeout)
+    flips = page.evaluate("window.__flips")
+    estimates = [t + seconds(b) * 1000 for t, a, b in flips
+                 if ":" in a and ":" in b and seconds(a) - seconds(b) == 1 and seconds(b) > 0]
+    assert estimates, f"no one-second step among {flips}"
+    return min(estimates)
+
+
+def displayed_agrees(page, selector: str, deadline: int) -> tuple[bool, str]:
+    """Read the shown countdown and the page's own remaining ms at once; check both against `deadline`."""
+    text, now, page_remaining = page.evaluate(
+        """async ([selector, deadline]) => {
+             const {remainingOf} = await import('/static/js/countdown.js');
+             const now = Date.now();
+             return [document.querySelector(selector).textContent, now,
+                     remainingOf({state: 'running', deadline})];
+           }""", [selector, deadline])
+    true_remaining = deadline - now
+    shown = seconds(text) * 1000
+    # The display is ceil(remaining): allow the one-second boundary, and 150 ms for the page's wake-up.
+    ok_text = shown - 1000 - 150 <= true_remaining <= shown + 150
+    ok_ms = abs(page_remaining - true_remaining) <= 500
+    return ok_text and ok_ms, (f"{page.url}: shows {text} with {true_remaining} ms left by the server's "
+                               f"clock, the page computes {page_remaining} ms")
