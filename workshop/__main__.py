@@ -4,7 +4,12 @@ This is the only module that imports eventlet, and it patches the standard
 library before anything else is imported.
 """
 
-import eventlet
+import warnings
+
+# The stack is chosen knowingly (see README): say it once there, not on every start.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
