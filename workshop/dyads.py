@@ -42,7 +42,9 @@ class Dyads:
         people = [a.id for a in self.attendees.values() if self.eligible(a)]
         result = pairing.make_groups(people, rng, history=self.history, odd=odd or self.odd)
         self.groups_used, self.done_count = False, 0
-        return self._regroup(result, rng, people=set(self.attendees))
+        change = self._regroup(result, rng, people=set(self.attendees))
+        change.room = True  # everyone's turn count and the facilitator's board start afresh
+        return change
 
     def swap_people(self, a: str, b: str, rng) -> Change:
         """Swap two people between their groups."""
@@ -108,10 +110,11 @@ class Dyads:
     def _regroup(self, after: pairing.Pairing, rng, people: set[str] = frozenset()) -> Change:
         since = self.round_no if self.step["kind"] == "round" else self.round_no + 1
         done = self.groups.apply(after, lambda: f"g_{rng.getrandbits(64):016x}", since)
+        self.done_count -= sum(self.group_done(group) for group in done.dropped)
         personal = (done.moved | people) - {pairing.FACILITATOR}
         # No room broadcast: a late joiner concerns their own group. Whether the triads' turn
         # runs is decided when the round reaches it, and the next `room` carries the new count.
-        return Change(groups=done.made, dropped_groups=done.dropped, personal=personal)
+        return Change(groups=done.made, dropped_groups={g.id for g in done.dropped}, personal=personal)
 
     def _check_grouped(self, *people: str) -> None:
         self._check_open()

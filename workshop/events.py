@@ -23,7 +23,12 @@ class WireJSON:
 
     @staticmethod
     def dumps(obj, **kwargs) -> str:
-        return json.dumps(obj, ensure_ascii=False, **kwargs)
+        text = json.dumps(obj, ensure_ascii=False, **kwargs)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate slipped through: escape rather than fail to send
+            text = json.dumps(obj, ensure_ascii=True, **kwargs)
+        return text
 
     loads = staticmethod(json.loads)
 
@@ -117,7 +122,8 @@ def on_unknown(event, data=None):
     """Refuse events this server does not know."""
     if flooding():
         return SLOW_DOWN
-    return {"ok": False, "error": f"Unknown event '{str(event)[:40]}'.", "code": "unknown_event"}
+    name = p.clean_text(str(event))[:40]
+    return {"ok": False, "error": f"Unknown event '{name}'.", "code": "unknown_event"}
 
 
 @socketio.on("sync_clock")

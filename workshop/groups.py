@@ -28,7 +28,7 @@ class Regrouping:
     """What a pairing change did: groups made, groups dropped, people whose group changed."""
 
     made: set[str]
-    dropped: set[str]
+    dropped: list[Group]
     moved: set[str]
 
 
@@ -82,11 +82,12 @@ class Groups:
         """Make the groups match a pairing, keeping every group whose members did not change."""
         kept = {g.members: g.id for g in self.by_id.values()}
         wanted = set(after.groups)
-        change = Regrouping(set(), set(), set())
+        change = Regrouping(set(), [], set())
         for members, group_id in kept.items():
             if members not in wanted:
-                change.moved |= self.drop(group_id).people
-                change.dropped.add(group_id)
+                group = self.drop(group_id)
+                change.moved |= group.people
+                change.dropped.append(group)
         for members in after.groups:
             if members not in kept:
                 group = Group(new_id(), members, since)

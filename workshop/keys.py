@@ -16,12 +16,12 @@ def new_secret() -> str:
 
 def digest(secret: str) -> str:
     """Return the hash under which a secret is stored."""
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def same(a: str, b: str) -> bool:
     """Compare two secrets (or their hashes) in constant time."""
-    return hmac.compare_digest(a.encode(), b.encode())
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
 
 
 def report_key(server_secret: str, code: str) -> str:

@@ -125,7 +125,10 @@ def report_page(code: str):
 def unlock(code: str):
     """Let a shared report link's key open that one report in this browser."""
     code = code.upper()
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
     key = data.get("key") if isinstance(data, dict) else None
     if not isinstance(key, str) or not same(key, report_key(current_app.config["SECRET_KEY"], code)):
         return jsonify({"error": "That report link is not valid.", "code": "wrong_key"}), 403

@@ -58,9 +58,9 @@ def text(payload: dict, key: str, high: int, low: int = 1, what: str | None = No
     if not isinstance(value, str):
         raise PayloadError(f"{what} must be text.")
     value = clean_text(value, multiline).strip()
+    if low and not visible(value):
+        raise PayloadError(f"{what} cannot be empty.")
     if not low <= len(value) <= high:
-        if low and not value:
-            raise PayloadError(f"{what} cannot be empty.")
         raise PayloadError(f"{what} must be at most {high} characters.")
     return value
 
@@ -71,6 +71,12 @@ def identifier(payload: dict, key: str, prefix: str) -> str:
     if not isinstance(value, str) or not value.startswith(prefix) or len(value) > 40:
         raise PayloadError(f"'{key}' must be an id starting with '{prefix}'.")
     return value
+
+
+def visible(value: str) -> bool:
+    """Tell whether text shows anything: not only spaces and zero-width characters."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Zs", "Zl", "Zp", "Mn")
+               for ch in value)
 
 
 def clean_text(value: str, multiline: bool = False) -> str:

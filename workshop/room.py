@@ -152,6 +152,7 @@ class Room(Dyads):
 
     def agree(self, attendee_id: str, rng) -> Change:
         """Record that an attendee agreed to the room's agreements."""
+        self._check_open()
         if not self.needs_agreement:
             raise RoomError("This workshop has no agreements to accept.", "no_agreements")
         attendee = self._attendee(attendee_id)
@@ -162,6 +163,7 @@ class Room(Dyads):
 
     def remove(self, attendee_id: str, rng) -> Change:
         """Remove an attendee for good; their token stops working."""
+        self._check_open()
         attendee = self._attendee(attendee_id)
         if attendee.status == REMOVED:
             return Change()
@@ -171,6 +173,7 @@ class Room(Dyads):
 
     def ask_moment(self, attendee_id: str, needed: bool) -> Change:
         """Let an attendee quietly tell the facilitator they need a moment."""
+        self._check_open()
         attendee = self._attendee(attendee_id)
         if attendee.moment == needed:
             return Change()
@@ -279,7 +282,7 @@ class Room(Dyads):
             self.round_no = step["round"]
             self.phases = round_phases(step, self._scaled)
             self.timer = Timer.of(self.phases[0]["ms"])
-            if step["pairing"] == "new" and (self.groups_used or not self.groups):
+            if not self.groups or (step["pairing"] == "new" and self.groups_used):
                 change.merge(self.pair_everyone(rng))
             else:
                 change.personal.update(self.groups.of)

@@ -40,7 +40,10 @@ def api_error(message: str, code: str, status: int):
 
 def json_body() -> dict:
     """Return the request's JSON object, refusing anything else."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
     if not isinstance(data, dict):
         raise p.PayloadError("Send a JSON object with Content-Type: application/json.")
     return data
