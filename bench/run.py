@@ -202,8 +202,13 @@ async def late_joiners(fac: Facilitator, pool: Pool, key: str, url: str, n: int,
 
 
 def packet_bytes(event: str, data: dict) -> int:
-    """Return the size of an event as it goes on the wire: engine.io '4' + socket.io packet."""
-    encoded = socketio.packet.Packet(socketio.packet.EVENT, data=[event, data]).encode()
+    """Return the size of an event as the server sends it: engine.io '4' + socket.io packet, UTF-8."""
+    from workshop.events import WireJSON
+
+    class WirePacket(socketio.packet.Packet):
+        json = WireJSON
+
+    encoded = WirePacket(socketio.packet.EVENT, data=[event, data]).encode()
     return len(("4" + encoded).encode())
 
 
