@@ -41,8 +41,9 @@ class Dyads:
         self._check_open()
         people = [a.id for a in self.attendees.values() if self.eligible(a)]
         result = pairing.make_groups(people, rng, history=self.history, odd=odd or self.odd)
-        self.groups_used, self.done_count = False, 0
+        self.groups_used = False
         change = self._regroup(result, rng, people=set(self.attendees))
+        self.done_count = sum(self.group_done(group) for group in self.groups)  # kept groups stay done
         change.room = True  # everyone's turn count and the facilitator's board start afresh
         return change
 

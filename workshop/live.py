@@ -88,6 +88,7 @@ class Live:
                                    room.code, "grace", attendee.id)
             change.merge(room.tick(now))
             self._commit(room, change, now, send=False)
+            self._schedule_timer(room)  # even when nothing changed on the way up
 
     def start(self) -> None:
         """Start the clock that acts on deadlines while nobody is watching."""
@@ -179,12 +180,16 @@ class Live:
         if change.room:
             room.seq += 1
         self.store.save(room, change, now)
+        self._schedule_timer(room)
+        if send:
+            broadcast.send_change(self.socketio, room, change, self.attendee_sids.get)
+
+    def _schedule_timer(self, room: Room) -> None:
+        """Put the room's running deadline on the clock, once."""
         deadline = room.next_deadline()
         if deadline is not None and self.timer_at.get(room.code) != deadline:
             self.timer_at[room.code] = deadline
             self._schedule(deadline, room.code, "timer", None)
-        if send:
-            broadcast.send_change(self.socketio, room, change, self.attendee_sids.get)
 
     def _schedule(self, when: int, code: str, kind: str, arg) -> None:
         heapq.heappush(self.deadlines, (when, next(self.order), code, kind, arg))
