@@ -30,7 +30,14 @@ class WireJSON:
             text = json.dumps(obj, ensure_ascii=True, **kwargs)
         return text
 
-    loads = staticmethod(json.loads)
+    @staticmethod
+    def loads(text, **kwargs):
+        # A packet that is not JSON (or nests past the parser's depth) becomes an unknown
+        # event, answered plainly, instead of a traceback in the log for anyone who sends one.
+        try:
+            return json.loads(text, **kwargs)
+        except (ValueError, RecursionError):
+            return ["undecodable_message"]
 
 
 socketio = SocketIO(json=WireJSON)
