@@ -6,7 +6,7 @@ keeps the groups, their prompts and who finished a turn early.
 
 from __future__ import annotations
 
-from . import pairing
+from . import pairing, regroup
 from .change import Change, RoomError
 from .groups import Group
 
@@ -50,7 +50,7 @@ class Dyads:
     def swap_people(self, a: str, b: str, rng) -> Change:
         """Swap two people between their groups."""
         self._check_grouped(a, b)
-        return self._live_change(pairing.swap_people, rng, a, b)
+        return self._live_change(regroup.swap_people, rng, a, b)
 
     def move_person(self, person: str, group_id: str, rng) -> Change:
         """Move someone into another group; whoever that leaves alone is placed again."""
@@ -58,7 +58,7 @@ class Dyads:
         if group_id not in self.groups:
             raise RoomError("That group no longer exists.", "unknown_group")
         index = list(self.groups.by_id).index(group_id)
-        return self._live_change(pairing.move_person, rng, person, index, self.history, rng, odd=self.odd)
+        return self._live_change(regroup.move_person, rng, person, index, self.history, rng, odd=self.odd)
 
     def mark_done(self, attendee_id: str, now: int) -> Change:
         """Record that a group finished its turn early; when every group has, the turn ends."""
@@ -86,12 +86,12 @@ class Dyads:
         if not pairing_started or not self.eligible(attendee) or attendee.id in self.groups.of \
                 or attendee.id in self.waiting:
             return Change()
-        return self._live_change(pairing.add_person, rng, attendee.id, self.history, rng, odd=self.odd)
+        return self._live_change(regroup.add_person, rng, attendee.id, self.history, rng, odd=self.odd)
 
     def _unplace(self, attendee_id: str, rng) -> Change:
         if attendee_id not in self.groups.of and attendee_id not in self.waiting:
             return Change()
-        return self._live_change(pairing.remove_person, rng, attendee_id, self.history, rng, odd=self.odd)
+        return self._live_change(regroup.remove_person, rng, attendee_id, self.history, rng, odd=self.odd)
 
     def _live_change(self, operation, rng, *args, **kwargs) -> Change:
         try:

@@ -66,7 +66,7 @@ class History:
             for a, b in combinations(people, 2):
                 self.met.setdefault(a, {})[b] = self.met.get(a, {}).get(b, 0) + 1
                 self.met.setdefault(b, {})[a] = self.met[a][b]
-            for p in people if _is_odd(group) else ():
+            for p in people if is_odd(group) else ():
                 self.triads[p] = self.triads.get(p, 0) + 1
             if people:
                 self.firsts[people[0]] = self.firsts.get(people[0], 0) + 1
@@ -100,11 +100,11 @@ class Pairing:
     @cached_property
     def odd_groups(self) -> set[int]:
         """Return the indices of the triad or the facilitator's pair."""
-        return {i for i, g in enumerate(self.groups) if _is_odd(g)}
+        return {i for i, g in enumerate(self.groups) if is_odd(g)}
 
 
 @dataclass
-class _Rules:
+class Rules:
     """The costs a grouping is judged by, and the rng that breaks ties."""
 
     history: History
@@ -142,11 +142,11 @@ class _Rules:
 def make_groups(people: Iterable[str], rng: random.Random, *, history: History | None = None,
                 odd: str = "triad", keep_apart: Iterable[tuple[str, str]] = ()) -> Pairing:
     """Group everyone present for a new round; their order and duplicates do not matter."""
-    _check_mode(odd)
+    check_mode(odd)
     present = sorted(set(people))
     if FACILITATOR in present:
         raise PairingError(f'"{FACILITATOR}" is reserved for the facilitator.')
-    rules = _Rules(history or History(), _index_apart(keep_apart), rng)
+    rules = Rules(history or History(), index_apart(keep_apart), rng)
     if len(present) < 2:
         if present and odd == "facilitator":
             return Pairing([(present[0], FACILITATOR)])
@@ -163,7 +163,7 @@ def make_groups(people: Iterable[str], rng: random.Random, *, history: History |
     return Pairing([rules.arrange(g) for g in best[1]])
 
 
-def _follow_circle(slots: list[str], rules: _Rules) -> tuple[float, list[Group]]:
+def _follow_circle(slots: list[str], rules: Rules) -> tuple[float, list[Group]]:
     """Take the best round of the set's circle schedule, repaired if it conflicts."""
     order = [p for p in slots if p != FACILITATOR]
     random.Random("\n".join(order)).shuffle(order)  # the same set keeps the same circle
@@ -185,7 +185,7 @@ def _follow_circle(slots: list[str], rules: _Rules) -> tuple[float, list[Group]]
     return sum(map(rules.cost, groups)), groups
 
 
-def _form_greedily(present: list[str], odd: str, rules: _Rules) -> tuple[float, list[Group]]:
+def _form_greedily(present: list[str], odd: str, rules: Rules) -> tuple[float, list[Group]]:
     """Choose the odd group fairly, pair the rest greedily, then repair."""
     groups: list[Group] = []
     rest = present
@@ -202,7 +202,7 @@ def _form_greedily(present: list[str], odd: str, rules: _Rules) -> tuple[float, 
     return cost, groups
 
 
-def _choose_odd_group(people: list[str], size: int, rules: _Rules) -> Group:
+def _choose_odd_group(people: list[str], size: int, rules: Rules) -> Group:
     """Pick the triad (or the facilitator's partner) from the people least often odd one out."""
     ranked = sorted(people, key=lambda p: (rules.odd_count(p), rules.rng.random()))
     limit = rules.odd_count(ranked[size - 1])
@@ -223,7 +223,7 @@ def _choose_odd_group(people: list[str], size: int, rules: _Rules) -> Group:
     return tuple(group)
 
 
-def _fits(people: list[str], rules: _Rules) -> bool:
+def _fits(people: list[str], rules: Rules) -> bool:
     """Tell whether these people can fill the coming triads without anyone meeting again."""
     if len(people) < 3:  # they will share the first triad of the next cycle
         return not rules.cost(people)
@@ -234,7 +234,7 @@ def _fits(people: list[str], rules: _Rules) -> bool:
                for b, c in combinations(rest, 2))
 
 
-def _pair_greedily(people: list[str], rules: _Rules) -> list[Group]:
+def _pair_greedily(people: list[str], rules: Rules) -> list[Group]:
     """Pair the most constrained first, each with the least-met of a few free candidates."""
     inside, met, apart = set(people), rules.history.met, rules.apart
     order = sorted(people, key=lambda p: (-sum(q in inside for q in met.get(p, ())) - len(apart.get(p, ())),
@@ -251,13 +251,13 @@ def _pair_greedily(people: list[str], rules: _Rules) -> list[Group]:
     for p in order:
         if p in slot:
             take(p)
-            partner = _least(rules.sample(free), lambda q, p=p: (rules.pair_cost(p, q),))
+            partner = least(rules.sample(free), lambda q, p=p: (rules.pair_cost(p, q),))
             take(partner)
             pairs.append((p, partner))
     return pairs
 
 
-def _repair(groups: list[Group], rules: _Rules) -> list[Group]:
+def _repair(groups: list[Group], rules: Rules) -> list[Group]:
     """Swap people between groups while that lowers the cost; the odd group changes only for keep-apart."""
     groups = list(groups)
     costs = [rules.cost(g) for g in groups]
@@ -268,10 +268,10 @@ def _repair(groups: list[Group], rules: _Rules) -> list[Group]:
         i = queue.pop()
         best, best_delta = None, 0
         for j in rules.sample(range(len(groups))) if costs[i] else ():
-            mixed = _is_odd(groups[i]) != _is_odd(groups[j])
+            mixed = is_odd(groups[i]) != is_odd(groups[j])
             for x in groups[i] if j != i else ():
                 for y in (y for y in groups[j] if FACILITATOR not in (x, y)):
-                    gi, gj = _exchange(groups[i], x, y), _exchange(groups[j], x, y)
+                    gi, gj = exchange(groups[i], x, y), exchange(groups[j], x, y)
                     delta = rules.cost(gi) + rules.cost(gj) - costs[i] - costs[j]
                     if delta < best_delta and (not mixed or delta <= -APART):
                         best, best_delta = (j, gi, gj), delta
@@ -282,7 +282,7 @@ def _repair(groups: list[Group], rules: _Rules) -> list[Group]:
     return groups
 
 
-def _lower_bound(present: list[str], rules: _Rules) -> int:
+def _lower_bound(present: list[str], rules: Rules) -> int:
     """Return a cost no grouping can beat: half of everyone's least-met count, one spared."""
     inside, least = set(present), [0]
     for p in present:
@@ -291,128 +291,7 @@ def _lower_bound(present: list[str], rules: _Rules) -> int:
     return (sum(least) - max(least) + 1) // 2
 
 
-def add_person(pairing: Pairing, person: str, history: History, rng: random.Random, *,
-               odd: str = "triad", keep_apart: Iterable[tuple[str, str]] = ()) -> Pairing:
-    """Fit a late joiner into the current groups."""
-    _check_mode(odd)
-    if person == FACILITATOR or person in pairing.where or person in pairing.waiting:
-        raise PairingError(f"{person} already has a place.")
-    return _place(pairing, person, _Rules(history, _index_apart(keep_apart), rng), odd)
-
-
-def remove_person(pairing: Pairing, person: str, history: History, rng: random.Random, *,
-                  odd: str = "triad", keep_apart: Iterable[tuple[str, str]] = ()) -> Pairing:
-    """Take out someone who left and place again whoever that leaves alone."""
-    _check_mode(odd)
-    if person in pairing.waiting:
-        return _change(pairing, {}, [w for w in pairing.waiting if w != person])
-    i = _find(pairing, person)
-    rest = tuple(p for p in pairing.groups[i] if p not in (person, FACILITATOR))
-    if len(rest) > 1:
-        return _change(pairing, {i: rest})
-    emptied = _change(pairing, {i: None})
-    return _place(emptied, rest[0], _Rules(history, _index_apart(keep_apart), rng), odd) if rest else emptied
-
-
-def swap_people(pairing: Pairing, a: str, b: str) -> Pairing:
-    """Give two people each other's place and role."""
-    i, j = _find(pairing, a), _find(pairing, b)
-    return _change(pairing, {i: _exchange(pairing.groups[i], a, b), j: _exchange(pairing.groups[j], a, b)})
-
-
-def move_person(pairing: Pairing, person: str, group_index: int, history: History, rng: random.Random, *,
-                odd: str = "triad", keep_apart: Iterable[tuple[str, str]] = ()) -> Pairing:
-    """Move someone into another group and place again anyone left alone.
-
-    They take the facilitator's place if it is there. Where a second triad would
-    follow (an even room), they trade places with a member of that group instead.
-    """
-    _check_mode(odd)
-    if not 0 <= group_index < len(pairing.groups):
-        raise PairingError(f"There is no group number {group_index + 1}.")
-    source = pairing.where.get(person)
-    if source is None and person not in pairing.waiting:
-        raise PairingError(f"{person} is not in this pairing.")
-    if source == group_index:
-        return pairing
-    members = [p for p in pairing.groups[group_index] if p != FACILITATOR]
-    if len(members) >= 3:
-        raise PairingError("That group already has three people.")
-    joined = (*members, person)
-    if source is None:
-        return _change(pairing, {group_index: joined}, [w for w in pairing.waiting if w != person])
-    left = tuple(p for p in pairing.groups[source] if p not in (person, FACILITATOR))
-    if len(left) != 1:
-        return _change(pairing, {group_index: joined, source: left or None})
-    rules = _Rules(history, _index_apart(keep_apart), rng)
-    moved = _change(pairing, {group_index: joined, source: None})
-    placed = _place(moved, left[0], rules, odd, protect=moved.where[person])
-    if placed is not None:
-        return placed
-    a, b = members  # trade with whichever member suits the one left alone and the mover better
-    keep_a = rules.pair_cost(left[0], b) + rules.pair_cost(person, a)
-    keep_b = rules.pair_cost(left[0], a) + rules.pair_cost(person, b)
-    return swap_people(pairing, person, b if keep_a <= keep_b else a)
-
-
-def _place(pairing: Pairing, person: str, rules: _Rules, odd: str,
-           protect: int | None = None) -> Pairing | None:
-    """Partner someone waiting, take the facilitator's place, split a triad, or join a pair.
-
-    Return None when only the protected triad could take them, since a second is not allowed.
-    """
-    groups, end = pairing.groups, len(pairing.groups)
-    if pairing.waiting:
-        partner = min(pairing.waiting, key=lambda w: rules.pair_cost(person, w))
-        waiting = [w for w in pairing.waiting if w != partner]
-        return _change(pairing, {end: rules.arrange((partner, person))}, waiting)
-    odd_groups = sorted((i for i in pairing.odd_groups if i != protect), key=lambda i: len(groups[i]))
-    if odd_groups and FACILITATOR in groups[odd_groups[0]]:
-        partner = next(p for p in groups[odd_groups[0]] if p != FACILITATOR)
-        return _change(pairing, {odd_groups[0]: rules.arrange((partner, person))})
-    if odd_groups:
-        a, b, c = groups[odd_groups[0]]
-        splits = [((person, a), (b, c)), ((person, b), (a, c)), ((person, c), (a, b))]
-        one, two = min(splits, key=lambda s: rules.cost(s[0]) + rules.cost(s[1]))
-        return _change(pairing, {odd_groups[0]: rules.arrange(one), end: rules.arrange(two)})
-    if pairing.odd_groups:
-        return None
-    if odd == "facilitator":
-        return _change(pairing, {end: (person, FACILITATOR)})
-    if not groups:
-        return _change(pairing, {}, [person])
-    triads = rules.history.triads
-    i = _least(rules.sample(range(end)), lambda i: (rules.cost((*groups[i], person)),
-                                                    sum(triads.get(p, 0) for p in groups[i])))
-    return _change(pairing, {i: rules.arrange((*groups[i], person))})
-
-
-def _change(pairing: Pairing, changes: dict[int, Group | None], waiting: list[str] | None = None) -> Pairing:
-    """Copy a pairing with groups replaced, added (index past the end) or dropped (None)."""
-    groups, where = list(pairing.groups), dict(pairing.where)
-    for i in changes:
-        for p in groups[i] if i < len(groups) else ():
-            where.pop(p, None)
-    for i, group in sorted(changes.items()):
-        if i < len(groups):
-            groups[i] = group
-        else:
-            groups.append(group)
-    for i in sorted((i for i, g in changes.items() if g is None), reverse=True):
-        last = groups.pop()
-        if i < len(groups):
-            groups[i] = last  # fill the hole with the last group: nothing else moves
-    odd = {i for i in pairing.odd_groups if i < len(groups)} - set(changes)
-    for i in changes:
-        if i < len(groups):
-            odd.update([i] if _is_odd(groups[i]) else [])
-            where.update((p, i) for p in groups[i] if p != FACILITATOR)
-    result = Pairing(groups, list(pairing.waiting if waiting is None else waiting))
-    result.__dict__.update(where=where, odd_groups=odd)  # prime the cached index instead of rebuilding it
-    return result
-
-
-def _least(candidates: Iterable, key: Callable[..., tuple]):
+def least(candidates: Iterable, key: Callable[..., tuple]):
     """Return the candidate with the lowest key, stopping at the first whose key is all zeros."""
     best = best_key = None
     for candidate in candidates:
@@ -424,21 +303,15 @@ def _least(candidates: Iterable, key: Callable[..., tuple]):
     return best
 
 
-def _find(pairing: Pairing, person: str) -> int:
-    if person not in pairing.where:
-        raise PairingError(f"{person} is {'waiting' if person in pairing.waiting else 'not in any group'}.")
-    return pairing.where[person]
-
-
-def _exchange(group: Group, a: str, b: str) -> Group:
+def exchange(group: Group, a: str, b: str) -> Group:
     return tuple(b if p == a else a if p == b else p for p in group)
 
 
-def _is_odd(group: Sequence[str]) -> bool:
+def is_odd(group: Sequence[str]) -> bool:
     return len(group) == 3 or FACILITATOR in group
 
 
-def _index_apart(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+def index_apart(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
     apart: dict[str, set[str]] = {}
     for a, b in pairs:
         if a != b:
@@ -447,6 +320,6 @@ def _index_apart(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
     return apart
 
 
-def _check_mode(odd: str) -> None:
+def check_mode(odd: str) -> None:
     if odd not in MODES:
         raise PairingError(f'Unknown odd mode {odd!r}: use "triad" or "facilitator".')
