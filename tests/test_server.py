@@ -263,3 +263,13 @@ def test_the_default_agenda_runs_from_start_to_finish_with_every_phone_in_step(s
                 assert all(g and len(g["members"]) in (2, 3) for g in groups)
                 console.send("skip_timer")
     assert console.latest("room")["step"]["kind"] == "closing"
+
+
+def test_a_second_server_on_the_same_port_stops_before_touching_its_database(server, tmp_path):
+    second = subprocess.run([sys.executable, "-m", "workshop", "--port", str(server.port), "--db",
+                             str(tmp_path / "second.db")], cwd=ROOT, capture_output=True, text=True,
+                            timeout=30, env=server.env)
+    assert second.returncode == 1
+    assert "Cannot listen" in second.stderr and "another --port" in second.stderr
+    assert not (tmp_path / "second.db").exists()
+    assert requests.get(server.url + "/healthz", timeout=5).json() == {"ok": True}

@@ -69,6 +69,7 @@ def main(argv=None) -> None:
     """Start the server with eventlet's WSGI server."""
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    listener = listen(args.host, args.port)
     overrides = {"ASYNC_MODE": "eventlet"}
     for key, value in (("DB", args.db), ("AGENDAS", args.agendas), ("TIME_SCALE", args.time_scale),
                        ("GRACE_SECONDS", args.grace)):
@@ -83,12 +84,21 @@ def main(argv=None) -> None:
     print(f"  Organizer reports: {base}/organizer", flush=True)
     print(f"  Organizer key:     {app.config['ORGANIZER_KEY']}", flush=True)
     print(f"  Database:          {app.config['DB']}", flush=True)
-    sys.stdout.flush()
-    family, *_, address = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)[0]
-    # Not socketio.run: it listens with SO_REUSEPORT, which lets a second server share the
-    # port silently, each with rooms of its own. Here a port in use is an error.
-    listener = eventlet.listen(address, family, reuse_port=False)
     eventlet.wsgi.server(listener, app, max_size=args.max_connections, log_output=args.access_log)
+
+
+def listen(host: str, port: int):
+    """Take the port before anything else, so that a second server stops before touching the database.
+
+    Not socketio.run: it listens with SO_REUSEPORT, which lets a second server share the
+    port silently, each with rooms of its own. Here a port in use is an error.
+    """
+    family, *_, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    try:
+        return eventlet.listen(address, family, reuse_port=False)
+    except OSError as error:
+        sys.exit(f"Cannot listen on {host}:{port}: {error.strerror}. "
+                 "Is another server running there? Choose another --port.")
 
 
 if __name__ == "__main__":
