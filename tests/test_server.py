@@ -21,6 +21,17 @@ def go_to(console, kind):
     return index
 
 
+def in_a_round(server, names):
+    """Start quick-connect, let everyone join and agree, and move the room to its first round."""
+    workshop = server.create_workshop("quick-connect")
+    console = facilitator(server, workshop)
+    phones = [attendee(server, workshop["code"], name) for name in names]
+    for phone in phones:
+        assert phone.send("agree") == {"ok": True}
+    go_to(console, "round")
+    return workshop, console, phones
+
+
 def test_help_documents_flags_and_environment():
     out = subprocess.run([sys.executable, "-m", "workshop", "--help"], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout
@@ -51,12 +62,7 @@ def test_join_by_code_is_case_insensitive_and_trims_the_name(server):
 
 
 def test_attendees_see_the_same_step_and_deadline(server):
-    workshop = server.create_workshop("quick-connect")
-    console = facilitator(server, workshop)
-    phones = [attendee(server, workshop["code"], name) for name in ("Ana", "Ben", "Chloé", "Dev")]
-    for phone in phones:
-        phone.send("agree")
-    go_to(console, "round")
+    workshop, console, phones = in_a_round(server, ("Ana", "Ben", "Chloé", "Dev"))
     assert console.send("start_timer") == {"ok": True}
     deadlines = [phone.wait_for(lambda p: (p.latest("room")["timer"] or {}).get("deadline"), "deadline")
                  for phone in phones]
@@ -69,12 +75,7 @@ def test_attendees_see_the_same_step_and_deadline(server):
 
 
 def test_server_moves_turns_on_at_the_deadline_without_the_facilitator(server):
-    workshop = server.create_workshop("quick-connect")
-    console = facilitator(server, workshop)
-    phones = [attendee(server, workshop["code"], name) for name in ("Ana", "Ben")]
-    for phone in phones:
-        phone.send("agree")
-    go_to(console, "round")
+    workshop, console, phones = in_a_round(server, ("Ana", "Ben"))
     console.send("start_timer")
     console.close()
     first = phones[0].wait_for(lambda p: p.latest("room")["phase"]["index"] == 0 and p.latest("room"))
@@ -190,12 +191,7 @@ def test_a_flood_of_events_from_one_connection_is_refused(server):
 
 
 def test_pair_commands_reach_the_pair_and_a_moment_reaches_only_the_facilitator(server):
-    workshop = server.create_workshop("quick-connect")
-    console = facilitator(server, workshop)
-    phones = [attendee(server, workshop["code"], name) for name in ("Ana", "Ben")]
-    for phone in phones:
-        phone.send("agree")
-    go_to(console, "round")
+    workshop, console, phones = in_a_round(server, ("Ana", "Ben"))
     ana, ben = phones
     ana.wait_for(lambda p: (p.latest("you")["group"] or {}).get("prompt"), "a prompt")
     first_prompt = ana.latest("you")["group"]["prompt"]
@@ -215,12 +211,7 @@ def test_pair_commands_reach_the_pair_and_a_moment_reaches_only_the_facilitator(
 
 
 def test_the_facilitator_swaps_two_people_between_pairs(server):
-    workshop = server.create_workshop("quick-connect")
-    console = facilitator(server, workshop)
-    phones = [attendee(server, workshop["code"], f"P{i}") for i in range(4)]
-    for phone in phones:
-        phone.send("agree")
-    go_to(console, "round")
+    workshop, console, phones = in_a_round(server, [f"P{i}" for i in range(4)])
     for phone in phones:
         phone.wait_for(lambda p: p.latest("you")["group"], "a group")
     a = phones[0]
