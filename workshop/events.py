@@ -222,7 +222,7 @@ def lock_room(live, conn, data):
 def remove_attendee(live, conn, data):
     attendee_id = p.identifier(data, "attendee_id", "a_")
     live.run(conn.code, lambda room: room.remove(attendee_id, live.rng))
-    live.kick(live.rooms[conn.code], attendee_id, "The facilitator has removed you from this workshop.")
+    live.kick(attendee_id, "The facilitator has removed you from this workshop.")
 
 
 @command("pair_everyone", "facilitator")

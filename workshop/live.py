@@ -83,9 +83,8 @@ class Live:
             for attendee in room.attendees.values():
                 if attendee.status == PRESENT:
                     change.merge(room.disconnect(attendee.id, now))
-                if attendee.status == AWAY:
-                    self._schedule(max(attendee.away_since, now) + room.settings.grace_ms,
-                                   room.code, "grace", attendee.id)
+                elif attendee.status == AWAY:
+                    self._schedule_grace(room, attendee.id)
             change.merge(room.tick(now))
             self._commit(room, change, now, send=False)
             self._schedule_timer(room)  # even when nothing changed on the way up
@@ -160,8 +159,8 @@ class Live:
 
     # -- commands ------------------------------------------------------------
 
-    def run(self, code: str, command) -> Change:
-        """Apply a command to a room under its lock; commit, then broadcast."""
+    def run(self, code: str, command, then=None) -> Change:
+        """Apply a command to a room under its lock; commit, then broadcast, then `then(room)`."""
         with self.locks[code]:
             room = self.rooms[code]
             now = self.clock()
@@ -172,6 +171,8 @@ class Live:
                 # What was not committed did not happen: go back to the last committed state.
                 self.rooms[code] = self.store.load_room(code)
                 raise
+            if then is not None:
+                then(room)
             return change
 
     def _commit(self, room: Room, change: Change, now: int, send: bool = True) -> None:
@@ -181,6 +182,9 @@ class Live:
             room.seq += 1
         self.store.save(room, change, now)
         self._schedule_timer(room)
+        for attendee_id in change.attendees:
+            if room.attendees[attendee_id].status == AWAY:
+                self._schedule_grace(room, attendee_id)
         if send:
             broadcast.send_change(self.socketio, room, change, self.attendee_sids.get)
 
@@ -190,6 +194,11 @@ class Live:
         if deadline is not None and self.timer_at.get(room.code) != deadline:
             self.timer_at[room.code] = deadline
             self._schedule(deadline, room.code, "timer", None)
+
+    def _schedule_grace(self, room: Room, attendee_id: str) -> None:
+        """Look again at an away attendee when their grace period ends."""
+        when = room.attendees[attendee_id].away_since + room.settings.grace_ms
+        self._schedule(when, room.code, "grace", attendee_id)
 
     def _schedule(self, when: int, code: str, kind: str, arg) -> None:
         heapq.heappush(self.deadlines, (when, next(self.order), code, kind, arg))
@@ -203,7 +212,6 @@ class Live:
         attendee_id = "a_" + secrets.token_hex(8)
         self.run(room.code, lambda r: r.join(attendee_id, name, digest(token), self.clock(), self.rng))
         self.tokens[digest(token)] = (room.code, attendee_id)
-        self._schedule(self.clock() + room.settings.grace_ms, room.code, "grace", attendee_id)
         return room, attendee_id, token
 
     # -- connections ---------------------------------------------------------
@@ -218,16 +226,18 @@ class Live:
             raise RoomError("This phone is not known in this workshop; please join again.",
                             "unknown_attendee")
         attendee_id = found[1]
-        with self.locks[room.code]:
-            now = self.clock()
-            change = room.connect(attendee_id, now, self.rng)
-            old_sid = self.attendee_sids.get(attendee_id)
+        replaced = []
+
+        def greet(room: Room) -> None:
+            replaced.append(self.attendee_sids.get(attendee_id))
             self.attendee_sids[attendee_id] = sid
             self.connections[sid] = Connection(room.code, "attendee", attendee_id)
             self.socketio.server.enter_room(sid, room.code, namespace="/")
-            self._commit(room, change, now)
             self.socketio.emit("room", room_view(room), to=sid)
             self.socketio.emit("you", you_view(room, attendee_id), to=sid)
+
+        self.run(room.code, lambda r: r.connect(attendee_id, self.clock(), self.rng), then=greet)
+        old_sid = replaced[0]
         if old_sid is not None and old_sid != sid:
             self.socketio.emit("replaced", {"message": "This workshop is open in another tab or window."},
                                to=old_sid)
@@ -236,7 +246,7 @@ class Live:
 
     def connect_facilitator(self, sid: str, code: str, key: str, links) -> None:
         """Let a facilitator's console in and send it the whole room."""
-        room = self.room(code) or self.rooms.get(normal_code(code))
+        room = self.rooms.get(normal_code(code))  # an ended room's console still opens
         if room is None or not same(room.key_hash, digest(key)):
             raise RoomError("That facilitator link is not valid.", "wrong_key")
         with self.locks[room.code]:
@@ -258,9 +268,8 @@ class Live:
         if room is None:
             return
         self.run(room.code, lambda r: r.disconnect(attendee_id, self.clock()))
-        self._schedule(self.clock() + room.settings.grace_ms, room.code, "grace", attendee_id)
 
-    def kick(self, room: Room, attendee_id: str, message: str) -> None:
+    def kick(self, attendee_id: str, message: str) -> None:
         """Tell a removed attendee's phone, then close its connection."""
         sid = self.attendee_sids.pop(attendee_id, None)
         if sid is not None:
