@@ -21,9 +21,9 @@ def send_change(socketio, room: Room, change: Change, sid_of) -> None:
             socketio.emit("you", you_view(room, attendee_id), to=sid)
     for attendee_id in change.attendees:
         socketio.emit("attendee", attendee_view(room, attendee_id), to=facilitators(room.code))
-    if change.response is not None or change.room:
+    if change.response is not None:
         socketio.emit("feedback_count", feedback_count(room), to=facilitators(room.code))
-    if change.groups or change.dropped_groups or change.personal:
+    if change.groups_changed:
         socketio.emit("groups", groups_delta(room, change), to=facilitators(room.code))
 
 

@@ -23,17 +23,24 @@ class Change:
     personal: set[str] = field(default_factory=set)
     groups: set[str] = field(default_factory=set)
     dropped_groups: set[str] = field(default_factory=set)
+    waiting: bool = False
     met: list[tuple[str, ...]] = field(default_factory=list)
     response: dict | None = None
     answered: str | None = None
 
+    @property
+    def groups_changed(self) -> bool:
+        """Tell whether groups or the waiting list changed."""
+        return bool(self.groups or self.dropped_groups or self.waiting)
+
     def __bool__(self) -> bool:
-        return bool(self.room or self.attendees or self.personal or self.groups or self.dropped_groups
+        return bool(self.room or self.attendees or self.personal or self.groups_changed
                     or self.met or self.response is not None)
 
     def merge(self, other: Change) -> Change:
         """Fold another change into this one."""
         self.room |= other.room
+        self.waiting |= other.waiting
         self.met.extend(other.met)
         if other.response is not None:
             self.response, self.answered = other.response, other.answered

@@ -115,7 +115,8 @@ class Dyads:
         personal = (done.moved | people) - {pairing.FACILITATOR}
         # No room broadcast: a late joiner concerns their own group. Whether the triads' turn
         # runs is decided when the round reaches it, and the next `room` carries the new count.
-        return Change(groups=done.made, dropped_groups={g.id for g in done.dropped}, personal=personal)
+        return Change(groups=done.made, dropped_groups={g.id for g in done.dropped}, personal=personal,
+                      waiting=done.waiting)
 
     def _check_grouped(self, *people: str) -> None:
         self._check_open()

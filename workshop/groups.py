@@ -30,6 +30,7 @@ class Regrouping:
     made: set[str]
     dropped: list[Group]
     moved: set[str]
+    waiting: bool = False  # whether the waiting list changed
 
 
 class Groups:
@@ -94,6 +95,8 @@ class Groups:
                 self.add(group)
                 change.made.add(group.id)
                 change.moved |= group.people
-        change.moved |= set(after.waiting) ^ set(self.waiting)
+        newly_waiting = set(after.waiting) ^ set(self.waiting)
+        change.moved |= newly_waiting
+        change.waiting = bool(newly_waiting)
         self.waiting = list(after.waiting)
         return change

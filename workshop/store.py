@@ -154,7 +154,9 @@ class Store:
         upsert reads the table's layout on each call, several times the cost.
         """
         with self.lock, self.db.atomic():
-            if change.room or change.groups or change.dropped_groups or change.personal:
+            # The room's row holds its shared state, the waiting list and the counts of
+            # responses and groups done: only these change it.
+            if change.room or change.groups_changed or change.response is not None:
                 self.db.execute("UPDATE rooms SET status = ?, state = ? WHERE code = ?",
                                 [room.status, _room_state(room), room.code])
             for attendee_id in change.attendees:

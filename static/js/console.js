@@ -16,7 +16,7 @@ const KIND_TEXT = {
 };
 const $ = (id) => document.getElementById(id);
 
-const state = { room: null, steps: [], odd: "triad", feedbackCount: 0, feedbackClosed: false };
+const state = { room: null, steps: [], odd: "triad", feedbackCount: 0 };
 let socket = null;
 
 // -- the key: from the fragment once, then from this browser's storage -------------------
@@ -150,9 +150,6 @@ function drawRoom(previous) {
   const message = room.message;
   $("message-current").textContent = message ? `Showing on every phone: “${message.text}”` : "No message is showing.";
 
-  const fb = room.feedback || {};
-  if (fb.closed) state.feedbackClosed = true;
-  if (typeof fb.responses === "number") state.feedbackCount = fb.responses;
   drawFeedback();
   updateControls();
 }
@@ -162,7 +159,7 @@ function drawFeedback() {
   $("feedback-count").textContent = String(state.feedbackCount);
   $("feedback-count-label").textContent = state.feedbackCount === 1 ? "response" : "responses";
   $("feedback-state").textContent = fb.open ? "The form is open on every phone."
-    : state.feedbackClosed ? "Closed. Results show in the report once enough people answered."
+    : fb.closed ? "Closed. Results show in the report once enough people answered."
       : "Not open yet. Open it at the feedback step.";
 }
 
@@ -242,7 +239,6 @@ function start(key) {
     state.room = snapshot.room;
     state.steps = (snapshot.agenda && snapshot.agenda.steps) || [];
     state.odd = snapshot.odd || state.odd;
-    if (typeof snapshot.feedback_count === "number") state.feedbackCount = snapshot.feedback_count;
     if (snapshot.feedback && typeof snapshot.feedback.responses === "number") state.feedbackCount = snapshot.feedback.responses;
     if (snapshot.report_url) {
       $("report-link").hidden = false;
@@ -270,9 +266,8 @@ function start(key) {
     board.apply(delta);
     updateControls();
   });
-  socket.on("feedback_count", ({ responses, open }) => {
+  socket.on("feedback_count", ({ responses }) => {
     state.feedbackCount = responses;
-    if (state.room && state.room.feedback && state.room.feedback.open && !open) state.feedbackClosed = true;
     drawFeedback();
   });
   onReturn(() => reconnectNow(socket));
