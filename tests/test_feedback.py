@@ -15,16 +15,8 @@ from workshop.feedback import (
     summarize,
 )
 
-QUESTIONS = [
-    {"id": "overall", "type": "scale", "text": "How was today for you?", "required": True,
-     "labels": ["Not at all", "A little", "Somewhat", "Quite", "Very much"]},
-    {"id": "length", "type": "single", "text": "The rounds were...", "required": True,
-     "options": ["Too short", "About right", "Too long"]},
-    {"id": "helped", "type": "multiple", "text": "What helped?", "required": False,
-     "options": ["The agreements", "The prompts", "The timer"]},
-    {"id": "anything", "type": "text", "text": "Anything else?", "required": False,
-     "max_length": 1000},
-]
+from .samples import QUESTIONS
+
 MINIMAL = {"overall": 4, "length": "About right"}
 
 

@@ -13,16 +13,8 @@ from workshop.chart import attendance_svg, distribution_svg, rounds_svg
 from workshop.feedback import summarize
 from workshop.report import report_filename, to_csv, to_pdf, to_xlsx
 
-QUESTIONS = [
-    {"id": "overall", "type": "scale", "text": "How was today for you?", "required": True,
-     "labels": ["Not at all", "A little", "Somewhat", "Quite", "Very much"]},
-    {"id": "length", "type": "single", "text": "The rounds were...", "required": True,
-     "options": ["Too short", "About right", "Too long"]},
-    {"id": "helped", "type": "multiple", "text": "What helped?", "required": False,
-     "options": ["The agreements", "The prompts", "The timer"]},
-    {"id": "anything", "type": "text", "text": "Anything else?", "required": False,
-     "max_length": 1000},
-]
+from .samples import QUESTIONS
+
 START = int(datetime(2026, 11, 27, 18, 0, tzinfo=UTC).timestamp() * 1000)
 MINUTE = 60_000
 FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]

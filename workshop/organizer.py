@@ -23,6 +23,7 @@ from .agenda import Agenda
 from .events import live
 from .feedback import summarize
 from .keys import report_key, same
+from .live import normal_code
 
 bp = Blueprint("organizer", __name__)
 
@@ -105,7 +106,7 @@ def logout():
 @bp.get("/reports/<code>")
 def report_page(code: str):
     """Show a workshop's report, or the page that unlocks it with a shared link's key."""
-    code = code.upper()
+    code = normal_code(code)
     if not may_read(code):
         return render_template("report_locked.html", code=code), 403
     data = build_report(code, random.Random())
@@ -124,7 +125,7 @@ def report_page(code: str):
 @bp.post("/reports/<code>/unlock")
 def unlock(code: str):
     """Let a shared report link's key open that one report in this browser."""
-    code = code.upper()
+    code = normal_code(code)
     try:
         data = request.get_json(silent=True)
     except RecursionError:
@@ -139,7 +140,7 @@ def unlock(code: str):
 @bp.get("/reports/<code>.<ext>")
 def download(code: str, ext: str):
     """Download a workshop's report as CSV, XLSX or PDF."""
-    code = code.upper()
+    code = normal_code(code)
     if ext not in DOWNLOADS:
         abort(404)
     if not may_read(code):
