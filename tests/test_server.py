@@ -264,3 +264,17 @@ def test_a_second_server_on_the_same_port_stops_before_touching_its_database(ser
     assert "Cannot listen" in second.stderr and "another --port" in second.stderr
     assert not (tmp_path / "second.db").exists()
     assert requests.get(server.url + "/healthz", timeout=5).json() == {"ok": True}
+
+
+def test_an_ended_workshops_console_still_opens_after_a_restart(tmp_path):
+    server = Server(tmp_path / "ended.db").start()
+    try:
+        workshop = server.create_workshop()
+        assert facilitator(server, workshop).send("end_workshop") == {"ok": True}
+        server.kill()
+        server.start()
+        console = facilitator(server, workshop)
+        assert console.latest("room")["status"] == "ended"
+        assert console.send("go_to_step", {"index": 1})["code"] == "room_ended"
+    finally:
+        server.stop()

@@ -246,7 +246,7 @@ class Live:
 
     def connect_facilitator(self, sid: str, code: str, key: str, links) -> None:
         """Let a facilitator's console in and send it the whole room."""
-        room = self.rooms.get(normal_code(code))  # an ended room's console still opens
+        room = self.rooms.get(normal_code(code)) or self._reopen_ended(normal_code(code))
         if room is None or not same(room.key_hash, digest(key)):
             raise RoomError("That facilitator link is not valid.", "wrong_key")
         with self.locks[room.code]:
@@ -254,6 +254,14 @@ class Live:
             self.socketio.server.enter_room(sid, room.code, namespace="/")
             self.socketio.server.enter_room(sid, broadcast.facilitators(room.code), namespace="/")
             self.socketio.emit("console", console_view(room, *links(room.code)), to=sid)
+
+    def _reopen_ended(self, code: str) -> Room | None:
+        """Load an ended room (not loaded at start) so that its console still opens, read-only."""
+        if not self.store.room_exists(code):
+            return None
+        room = self.store.load_room(code)
+        self._adopt(room)
+        return room
 
     def disconnect(self, sid: str) -> None:
         """Forget a connection; an attendee becomes away, and gone after the grace period."""
