@@ -37,8 +37,10 @@ environment variables (each overrides the default, flags override them):
   WORKSHOP_TIME_SCALE         multiply every agenda duration, e.g. 0.01 for tests (default: 1)
   WORKSHOP_MAX_ATTENDEES      attendee cap per room (default: 2000)
   WORKSHOP_FEEDBACK_THRESHOLD responses needed before feedback results show (default: 5, min 3)
-  WORKSHOP_ORGANIZER_KEY      organizer secret for /organizer (default: generated once
-                              and kept in instance/organizer.key)
+  WORKSHOP_ORGANIZER_KEY      organizer secret for /organizer (default: generated once,
+                              printed that once, and kept in instance/organizer.key);
+                              changing it signs every organizer out
+  WORKSHOP_ORGANIZER_IDLE_HOURS  an organizer sign-in unused this long ends (default: 12)
   PORT                        port, when --port is not given (as on most hosts)
 """
 
@@ -68,7 +70,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     """Start the server with eventlet's WSGI server."""
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Libraries log at warning only: fontTools, for one, lists at info the glyphs each PDF
+    # subsets, which tells which scripts the answers were written in.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("workshop").setLevel(logging.INFO)
     listener = listen(args.host, args.port)
     overrides = {"ASYNC_MODE": "eventlet"}
     for key, value in (("DB", args.db), ("AGENDAS", args.agendas), ("TIME_SCALE", args.time_scale),
@@ -82,9 +87,26 @@ def main(argv=None) -> None:
     print(f"  Start a workshop:  {base}/", flush=True)
     print(f"  Attendees join at: {base}/join", flush=True)
     print(f"  Organizer reports: {base}/organizer", flush=True)
-    print(f"  Organizer key:     {app.config['ORGANIZER_KEY']}", flush=True)
+    print(f"  Organizer key:     {organizer_key_note(app.config)}", flush=True)
     print(f"  Database:          {app.config['DB']}", flush=True)
     eventlet.wsgi.server(listener, app, max_size=args.max_connections, log_output=args.access_log)
+
+
+def organizer_key_note(config) -> str:
+    """Say where the organizer key is; show the key itself only the once it was made.
+
+    Hosting platforms keep everything a process prints, so a key printed at every start
+    would end up in their logs.
+    """
+    source, path = config["ORGANIZER_KEY_SOURCE"], config["ORGANIZER_KEY_FILE"]
+    if source == "environment":
+        return "set by WORKSHOP_ORGANIZER_KEY (not shown)"
+    relative = os.path.relpath(path)
+    shown = path if relative.startswith("..") else relative
+    if source == "new":
+        return (f"{config['ORGANIZER_KEY']}\n"
+                f"                     (made just now, shown only this once, kept in {shown})")
+    return f"kept in {shown} (never printed again)"
 
 
 def listen(host: str, port: int):

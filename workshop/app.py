@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .events import socketio
@@ -29,8 +30,17 @@ ENVIRONMENT = {
     "MAX_ATTENDEES": int,
     "FEEDBACK_THRESHOLD": int,
     "ORGANIZER_KEY": str,
+    "ORGANIZER_IDLE_HOURS": float,
     "PROXY_HOPS": int,
 }
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS, as the trusted proxy says."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Say Secure for an https public URL, and for any request whose scheme (after ProxyFix) is https."""
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
 
 
 def config_from_environment(environ=os.environ) -> dict:
@@ -64,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         TIME_SCALE=1.0,
         MAX_ATTENDEES=2000,
         FEEDBACK_THRESHOLD=5,
+        ORGANIZER_IDLE_HOURS=12.0,
         ASYNC_MODE=None,
         CLOCK=True,
         PROXY_HOPS=0,
@@ -74,10 +85,21 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     instance = Path(app.instance_path)
     app.config.setdefault("SECRET_KEY", None)
-    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or kept_secret(instance / "secret.key")
-    app.config["ORGANIZER_KEY"] = app.config.get("ORGANIZER_KEY") or kept_secret(instance / "organizer.key")
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or kept_secret(instance / "secret.key")[0]
+    # Where the organizer key came from decides what the entry point may print: a key made just
+    # now is shown once; afterwards only its file is named, and a key set by the environment never.
+    app.config["ORGANIZER_KEY_FILE"] = str(instance / "organizer.key")
+    if app.config.get("ORGANIZER_KEY"):
+        app.config["ORGANIZER_KEY_SOURCE"] = "environment"
+    else:
+        app.config["ORGANIZER_KEY"], made = kept_secret(instance / "organizer.key")
+        app.config["ORGANIZER_KEY_SOURCE"] = "new" if made else "file"
+    # Lax: a sign-in or logout form cannot be posted from another site, yet a report link
+    # opened from an e-mail still finds the browser signed in.
     app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SECURE=str(app.config["PUBLIC_URL"] or "").startswith("https"))
+                      SESSION_COOKIE_SECURE=str(app.config["PUBLIC_URL"] or "").startswith("https"),
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["ORGANIZER_IDLE_HOURS"]))
+    app.session_interface = SessionCookies()
 
     settings = Settings(
         grace_ms=int(app.config["GRACE_SECONDS"] * 1000),

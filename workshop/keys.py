@@ -30,13 +30,20 @@ def report_key(server_secret: str, code: str) -> str:
     return mac.hexdigest()[:32]
 
 
-def kept_secret(path: Path) -> str:
-    """Return the secret kept in a file, making it (readable by the owner only) on first use."""
+def key_fingerprint(server_secret: str, key: str) -> str:
+    """Return what a session remembers of the organizer key it was issued under, without the key."""
+    message = b"organizer:" + key.encode("utf-8", "surrogatepass")
+    mac = hmac.new(server_secret.encode(), message, hashlib.sha256)
+    return mac.hexdigest()[:32]
+
+
+def kept_secret(path: Path) -> tuple[str, bool]:
+    """Return the secret kept in a file, and whether it was made (readable by the owner only) just now."""
     if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+        return path.read_text().strip(), False
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     value = new_secret()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(value + "\n")
-    return value
+    return value, True

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import random
+import time
 from urllib.parse import quote
 
 from flask import (
@@ -10,6 +12,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -22,10 +25,17 @@ from . import chart, report
 from .agenda import Agenda
 from .events import live
 from .feedback import summarize
-from .keys import report_key, same
+from .keys import digest, key_fingerprint, new_secret, report_key, same
+from .limits import RateLimit
 from .live import normal_code
 
 bp = Blueprint("organizer", __name__)
+
+# Wrong organizer keys, per address: 5 at once, then one a minute. Organizers are few and
+# their key is 192 random bits unless set by hand; a venue sharing the address waits a minute.
+WRONG_KEYS_PER_SECOND = 1 / 60
+WRONG_KEYS_BURST = 5
+SESSION_LIFE_MS = 7 * 24 * 3600 * 1000  # a sign-in ends after a week however busy it is
 
 DOWNLOADS = {
     "csv": ("text/csv; charset=utf-8", report.to_csv),
@@ -34,9 +44,39 @@ DOWNLOADS = {
 }
 
 
+@bp.record_once
+def keep_sign_in_limit(state) -> None:
+    """Give each app its own count of wrong organizer keys."""
+    state.app.extensions["organizer_sign_ins"] = RateLimit(WRONG_KEYS_PER_SECOND, WRONG_KEYS_BURST)
+
+
+def key_print() -> str:
+    """Return the fingerprint of the organizer key this server runs with."""
+    return key_fingerprint(current_app.config["SECRET_KEY"], current_app.config["ORGANIZER_KEY"])
+
+
+def idle_ms() -> int:
+    """Return how long an organizer sign-in lasts without use."""
+    return int(current_app.config["ORGANIZER_IDLE_HOURS"] * 3600 * 1000)
+
+
 def is_organizer() -> bool:
-    """Tell whether this browser has signed in with the organizer key."""
-    return session.get("organizer") is True
+    """Tell whether this browser holds a live sign-in, issued under the current organizer key."""
+    if "organizer" not in g:
+        sid = session.get("organizer")
+        g.organizer = isinstance(sid, str) and live().store.organizer_session_alive(
+            digest(sid), key_print(), live().clock(), idle_ms(), SESSION_LIFE_MS)
+    return g.organizer
+
+
+def sign_in() -> None:
+    """Start a new server-side sign-in and give this browser only its random id."""
+    sid = new_secret()
+    live().store.open_organizer_session(digest(sid), key_print(), live().clock(), idle_ms())
+    session.clear()
+    session["organizer"] = sid
+    session.permanent = True
+    g.organizer = True
 
 
 def may_read(code: str) -> bool:
@@ -83,11 +123,16 @@ def overview():
     """Sign in with the organizer key, then list every workshop, newest first."""
     error = None
     if request.method == "POST":
+        limit, address = current_app.extensions["organizer_sign_ins"], request.remote_addr or "unknown"
+        if limit.exhausted(address, time.monotonic()):
+            wait = math.ceil(1 / WRONG_KEYS_PER_SECOND)
+            page = render_template("organizer_login.html",
+                                   error="Too many wrong keys from this network. Please wait a minute.")
+            return page, 429, {"Retry-After": str(wait)}
         if same(request.form.get("key", "").strip(), current_app.config["ORGANIZER_KEY"]):
-            session.clear()
-            session["organizer"] = True
-            session.permanent = True
+            sign_in()
             return redirect(url_for("organizer.overview"), code=303)
+        limit.allow(address, time.monotonic())
         error = "That organizer key is not right."
     if not is_organizer():
         return render_template("organizer_login.html", error=error), 403 if error else 200
@@ -98,7 +143,10 @@ def overview():
 
 @bp.post("/organizer/logout")
 def logout():
-    """Forget this browser's organizer sign-in."""
+    """End this browser's organizer sign-in on the server, so that no copy of its cookie works."""
+    sid = session.get("organizer")
+    if isinstance(sid, str):
+        live().store.close_organizer_session(digest(sid))
     session.clear()
     return redirect(url_for("organizer.overview"), code=303)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -76,6 +77,17 @@ MIGRATIONS = [
         PRIMARY KEY (code, attendee_id)
     ) WITHOUT ROWID;
     """,
+    # An organizer's sign-in, kept server-side so that logging out or changing the key
+    # revokes it: the cookie holds a random id, this table only its hash and a fingerprint
+    # of the organizer key it was issued under.
+    """
+    CREATE TABLE organizer_sessions (
+        id_hash TEXT PRIMARY KEY,
+        key_print TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        seen_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    """,
 ]
 
 UPSERT_ATTENDEE = """
@@ -107,7 +119,9 @@ class Store:
     def __init__(self, path: str | Path):
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            Path(self.path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # SQLite gives the -wal and -shm files the main file's mode: make it owner-only first.
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         conn = sqlite3.connect(self.path, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.Lock()
@@ -132,6 +146,39 @@ class Store:
         """Tell whether the database answers."""
         with self.lock:
             return self.db.execute("SELECT 1").fetchone()[0] == 1
+
+    # -- organizer sessions ------------------------------------------------------
+
+    def open_organizer_session(self, id_hash: str, key_print: str, now: int, idle_ms: int) -> None:
+        """Record a new organizer sign-in, and drop the ones that have expired."""
+        with self.lock, self.db.atomic():
+            self.db.execute("DELETE FROM organizer_sessions WHERE seen_at <= ? OR key_print != ?",
+                            [now - idle_ms, key_print])
+            self.db.execute("INSERT INTO organizer_sessions (id_hash, key_print, created_at, seen_at) "
+                            "VALUES (?, ?, ?, ?)", [id_hash, key_print, now, now])
+
+    def organizer_session_alive(self, id_hash: str, key_print: str, now: int, idle_ms: int,
+                                life_ms: int) -> bool:
+        """Tell whether a sign-in still holds (same key, not idle, not too old); note it was used."""
+        with self.lock:
+            row = self.db.execute("SELECT key_print, created_at, seen_at FROM organizer_sessions "
+                                  "WHERE id_hash = ?", [id_hash]).fetchone()
+            if row is None:
+                return False
+            issued_under, created_at, seen_at = row
+            with self.db.atomic():
+                if issued_under != key_print or now - seen_at >= idle_ms or now - created_at >= life_ms:
+                    self.db.execute("DELETE FROM organizer_sessions WHERE id_hash = ?", [id_hash])
+                    return False
+                if now - seen_at >= 60_000:  # one write a minute at most, not one per page
+                    self.db.execute("UPDATE organizer_sessions SET seen_at = ? WHERE id_hash = ?",
+                                    [now, id_hash])
+            return True
+
+    def close_organizer_session(self, id_hash: str) -> None:
+        """Forget an organizer sign-in, wherever its cookie has been copied."""
+        with self.lock, self.db.atomic():
+            self.db.execute("DELETE FROM organizer_sessions WHERE id_hash = ?", [id_hash])
 
     # -- writes ----------------------------------------------------------------
 
