@@ -1,12 +1,14 @@
-"""Report charts as static, accessible SVG, and the numbers behind them."""
+"""Report charts as static, accessible SVG, and the numbers behind them.
+
+One drawing serves the page and the PDF: colours are presentation attributes, which fpdf2
+reads, and each shape also carries a class the page's stylesheet can restyle.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape, quoteattr
-
-from fpdf import FPDF
 
 WIDTH = 600
 INK, MUTED, GRID = "#2f3e46", "#6b7b80", "#d9e2e2"
@@ -54,11 +56,11 @@ def distribution_svg(question_summary: dict, question: dict) -> str:
         y = top + i * row_h
         width = round(bar_w * count / most, 1)
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end" fill="{INK}">'
+            f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end" fill="{INK}" class="ink">'
             f"{_text(shorten(label, 30))}</text>"
-            f'<rect x="{label_w}" y="{y + 5}" width="{bar_w}" height="18" fill="{FILL}"/>'
-            f'<rect x="{label_w}" y="{y + 5}" width="{width}" height="18" fill="{BAR}"/>'
-            f'<text x="{label_w + bar_w + 8}" y="{y + 18}" fill="{INK}">{count}</text>'
+            f'<rect x="{label_w}" y="{y + 5}" width="{bar_w}" height="18" fill="{FILL}" class="track"/>'
+            f'<rect x="{label_w}" y="{y + 5}" width="{width}" height="18" fill="{BAR}" class="bar"/>'
+            f'<text x="{label_w + bar_w + 8}" y="{y + 18}" fill="{INK}" class="ink">{count}</text>'
         )
     summary = "; ".join(f"{label}: {count}" for label, count in rows)
     desc = f"{answered} answered. {summary}."
@@ -67,8 +69,9 @@ def distribution_svg(question_summary: dict, question: dict) -> str:
         y = round(top + row_h * (average - 1) + 14, 1)
         parts.append(
             f'<line x1="{label_w}" x2="{label_w + bar_w}" y1="{y}" y2="{y}" stroke="{AVERAGE}" '
-            f'stroke-width="2" stroke-dasharray="6 4"/>'
-            f'<text x="{label_w + bar_w}" y="{height - 6}" text-anchor="end" fill="{AVERAGE}">'
+            f'stroke-width="2" stroke-dasharray="6 4" class="average"/>'
+            f'<text x="{label_w + bar_w}" y="{height - 6}" text-anchor="end" fill="{AVERAGE}" '
+            f'class="average">'
             f"Average {average:.2f} of 5</text>"
         )
         desc += f" Average {average:.2f} of 5."
@@ -109,15 +112,15 @@ def attendance_svg(report: dict) -> str:
     area = f"{line}L{xy(end, 0)}L{xy(start, 0)}Z"
     base = top + plot_h
     body = (
-        f'<line x1="{left}" x2="{left + plot_w}" y1="{base}" y2="{base}" stroke="{GRID}"/>'
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{base}" y2="{base}" stroke="{GRID}" class="grid"/>'
         f'<line x1="{left}" x2="{left + plot_w}" y1="{top}" y2="{top}" stroke="{GRID}" '
-        f'stroke-dasharray="3 3"/>'
-        f'<path d="{area}" fill="{FILL}"/>'
-        f'<path d="{line}" fill="none" stroke="{LINE}" stroke-width="2"/>'
-        f'<text x="{left - 6}" y="{base + 4}" text-anchor="end" fill="{MUTED}">0</text>'
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" fill="{MUTED}">{most}</text>'
-        f'<text x="{left}" y="{height - 12}" fill="{MUTED}">{_text(clock(start))}</text>'
-        f'<text x="{left + plot_w}" y="{height - 12}" text-anchor="end" fill="{MUTED}">'
+        f'stroke-dasharray="3 3" class="grid"/>'
+        f'<path d="{area}" fill="{FILL}" class="track"/>'
+        f'<path d="{line}" fill="none" stroke="{LINE}" stroke-width="2" class="line"/>'
+        f'<text x="{left - 6}" y="{base + 4}" text-anchor="end" fill="{MUTED}" class="muted">0</text>'
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" fill="{MUTED}" class="muted">{most}</text>'
+        f'<text x="{left}" y="{height - 12}" fill="{MUTED}" class="muted">{_text(clock(start))}</text>'
+        f'<text x="{left + plot_w}" y="{height - 12}" text-anchor="end" fill="{MUTED}" class="muted">'
         f"{_text(clock(end))}</text>"
     )
     attendance = report["attendance"]
@@ -139,17 +142,17 @@ def rounds_svg(report: dict) -> str:
     bar_w = min(64, slot * 0.6)
     most = max(max(groups), 1)
     base = top + plot_h
-    parts = [f'<line x1="{left}" x2="{WIDTH - left}" y1="{base}" y2="{base}" stroke="{GRID}"/>']
+    parts = [f'<line x1="{left}" x2="{WIDTH - left}" y1="{base}" y2="{base}" stroke="{GRID}" class="grid"/>']
     for i, count in enumerate(groups):
         middle = left + slot * (i + 0.5)
         bar_h = round(plot_h * count / most, 1)
         parts.append(
             f'<rect x="{round(middle - bar_w / 2, 1)}" y="{round(top + plot_h - bar_h, 1)}" '
-            f'width="{round(bar_w, 1)}" height="{bar_h}" fill="{BAR}"/>'
+            f'width="{round(bar_w, 1)}" height="{bar_h}" fill="{BAR}" class="bar"/>'
             f'<text x="{round(middle, 1)}" y="{round(top + plot_h - bar_h - 6, 1)}" '
-            f'text-anchor="middle" fill="{INK}">{count}</text>'
+            f'text-anchor="middle" fill="{INK}" class="ink">{count}</text>'
             f'<text x="{round(middle, 1)}" y="{top + plot_h + 20}" text-anchor="middle" '
-            f'fill="{MUTED}">{round_label(i + 1, slot > 60)}</text>'
+            f'fill="{MUTED}" class="muted">{round_label(i + 1, slot > 60)}</text>'
         )
     desc = f"{len(groups)} rounds held. " + "; ".join(
         f"round {i}: {n} groups" for i, n in enumerate(groups, start=1)
@@ -162,7 +165,7 @@ def round_label(number: int, roomy: bool) -> str:
 
 
 def _message_svg(ident: str, title: str, note: str) -> str:
-    body = (f'<text x="{WIDTH // 2}" y="28" text-anchor="middle" fill="{MUTED}">'
+    body = (f'<text x="{WIDTH // 2}" y="28" text-anchor="middle" fill="{MUTED}" class="muted">'
             f"{_text(note)}</text>")
     return _svg(ident, 44, title, note + ".", body)
 
@@ -195,107 +198,3 @@ def _slug(value: object) -> str:
 def rgb(color: str) -> tuple[int, int, int]:
     """Turn #rrggbb into the (r, g, b) fpdf2 takes."""
     return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
-
-
-# The same charts drawn on a PDF page. `pdf` is the report's FPDF page: its
-# clean() makes text drawable in the font it found.
-
-
-def draw_bars(pdf: FPDF, rows: list[tuple[str, int]], average: float | None):
-    """Draw horizontal bars with labels and counts, and a dashed line at a scale's average."""
-    row_h, label_w, bar_w = 7, 62, 90
-    _make_room(pdf, row_h * len(rows) + 10)
-    x0, top = pdf.l_margin + label_w, pdf.get_y() + 1
-    most = max([count for _, count in rows] + [1])
-    pdf.set_font(size=9)
-    for i, (label, count) in enumerate(rows):
-        y = top + i * row_h
-        pdf.set_xy(pdf.l_margin, y)
-        pdf.set_text_color(*rgb(INK))
-        pdf.cell(label_w - 3, 5, _fit(pdf, pdf.clean(label), label_w - 4), align="R")
-        pdf.set_fill_color(*rgb(FILL))
-        pdf.rect(x0, y, bar_w, 5, style="F")
-        if count:
-            pdf.set_fill_color(*rgb(BAR))
-            pdf.rect(x0, y, bar_w * count / most, 5, style="F")
-        pdf.set_xy(x0 + bar_w + 2, y)
-        pdf.cell(12, 5, str(count))
-    pdf.set_y(top + row_h * len(rows))
-    if average is not None:
-        y = top + row_h * (average - 1) + 2.5
-        pdf.set_draw_color(*rgb(AVERAGE))
-        with pdf.local_context(line_width=0.5):
-            pdf.set_dash_pattern(dash=1.5, gap=1)
-            pdf.line(x0, y, x0 + bar_w, y)
-        pdf.set_text_color(*rgb(AVERAGE))
-        pdf.set_x(x0)
-        pdf.cell(bar_w, 5, f"Average {average:.2f} of 5", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-
-
-def draw_attendance(pdf: FPDF, report: dict):
-    """Draw the present count over time as a filled step line."""
-    corners, most = attendance_steps(report)
-    if not corners:
-        return pdf.paragraph("No attendance recorded yet.", color=MUTED)
-    _make_room(pdf, 52)
-    left, top, width, height = pdf.l_margin + 8, pdf.get_y() + 3, pdf.epw - 8, 38
-    start, end = corners[0][0], corners[-1][0]
-
-    def at(t, n):
-        return left + width * (t - start) / max(end - start, 1), top + height - height * n / most
-
-    line = [at(t, n) for t, n in corners]
-    pdf.set_fill_color(*rgb(FILL))
-    pdf.polygon([*line, at(end, 0), at(start, 0)], style="F")
-    pdf.set_draw_color(*rgb(LINE))
-    with pdf.local_context(line_width=0.6):
-        pdf.polyline(line)
-    pdf.set_draw_color(*rgb(GRID))
-    pdf.line(left, top + height, left + width, top + height)
-    pdf.set_font(size=8)
-    pdf.set_text_color(*rgb(MUTED))
-    for n in (0, most):
-        pdf.set_xy(pdf.l_margin, at(start, n)[1] - 2)
-        pdf.cell(6, 4, str(n), align="R")
-    pdf.set_xy(left, top + height + 1)
-    pdf.cell(width / 2, 4, clock(start))
-    pdf.cell(width / 2, 4, clock(end), align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-
-
-def draw_rounds(pdf: FPDF, groups: list[int]):
-    """Draw one vertical bar per round held: the groups formed in it."""
-    if not groups:
-        return pdf.paragraph("No rounds held yet.", color=MUTED)
-    _make_room(pdf, 46)
-    top, height, slot = pdf.get_y() + 6, 30, pdf.epw / len(groups)
-    bar_w, most = min(16, slot * 0.6), max(max(groups), 1)
-    pdf.set_font(size=8)
-    for i, count in enumerate(groups):
-        middle, bar_h = pdf.l_margin + slot * (i + 0.5), height * count / most
-        if count:
-            pdf.set_fill_color(*rgb(BAR))
-            pdf.rect(middle - bar_w / 2, top + height - bar_h, bar_w, bar_h, style="F")
-        pdf.set_text_color(*rgb(INK))
-        pdf.set_xy(middle - slot / 2, top + height - bar_h - 4.5)
-        pdf.cell(slot, 4, str(count), align="C")
-        pdf.set_text_color(*rgb(MUTED))
-        pdf.set_xy(middle - slot / 2, top + height + 1)
-        pdf.cell(slot, 4, round_label(i + 1, slot > 16), align="C")
-    pdf.set_y(top + height + 8)
-
-
-def _make_room(pdf: FPDF, height: float):
-    if pdf.will_page_break(height):
-        pdf.add_page()
-
-
-def _fit(pdf: FPDF, text: str, width: float) -> str:
-    """Shorten text with an ellipsis until it fits the width in the current font."""
-    if pdf.get_string_width(text) <= width:
-        return text
-    ellipsis = pdf.clean("…")
-    while text and pdf.get_string_width(text + ellipsis) > width:
-        text = text[:-1]
-    return text.rstrip() + ellipsis

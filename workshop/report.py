@@ -5,36 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from datetime import UTC, datetime
-from pathlib import Path
 
-from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from . import chart
 from .feedback import neutralize_cell
 
-# Unicode TTFs tried in order; fpdf2 ships none, so without one of these the PDF
-# falls back to a core font and transliterates what Latin-1 cannot show.
-FONT_CANDIDATES = (
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",  # Debian, Ubuntu
-     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/TTF/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf"),  # Arch
-    ("/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",  # Fedora
-     "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-     "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf"),
-    ("/Library/Fonts/Arial Unicode.ttf", None),  # macOS
-)
-
 # Characters neither XML (inside XLSX) nor UTF-8 can carry.
 _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_LATIN1 = str.maketrans({
-    "‘": "'", "’": "'", "‚": ",", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-",
-    "−": "-", "…": "...", "•": "-", "€": "EUR", "\t": " ",
-})
 
 
 def report_filename(report: dict, ext: str) -> str:
@@ -93,45 +73,11 @@ def to_xlsx(report: dict) -> bytes:
     return out.getvalue()
 
 
-def to_pdf(report: dict, *, fonts=FONT_CANDIDATES) -> bytes:
-    """Lay out the report with its charts as a PDF; `fonts` lists (regular, bold) TTF paths."""
-    pdf = _Pdf(fonts)
-    workshop, attendance, rounds = report["workshop"], report["attendance"], report["rounds"]
-    feedback = report["feedback"]
-    pdf.set_title(pdf.clean(workshop.get("title") or "Workshop report"))
-    pdf.heading(workshop.get("title") or "Workshop", 20)
-    pdf.paragraph("Workshop report", color=chart.MUTED)
-    for label, value in _facts(report)[1:]:
-        pdf.fact(label, value)
+def to_pdf(report: dict, **options) -> bytes:
+    """Lay out the report with its charts as a PDF (fpdf2 and the fonts load only when asked)."""
+    from .pdf import to_pdf as write_pdf
 
-    pdf.heading("Attendance", 14)
-    pdf.paragraph(f"{attendance.get('joined', 0)} joined · at most {attendance.get('peak', 0)} "
-                  "present at once")
-    chart.draw_attendance(pdf, report)
-
-    pdf.heading("Rounds", 14)
-    groups = rounds.get("groups") or []
-    pdf.paragraph(f"{rounds.get('held', 0)} rounds held · {sum(groups)} groups formed in all")
-    chart.draw_rounds(pdf, groups)
-
-    pdf.heading("Feedback", 14)
-    pdf.paragraph(_plural(feedback["count"], "response"))
-    if not _visible(report):
-        pdf.paragraph(_hidden_note(report), color=chart.MUTED)
-    else:
-        questions = {q["id"]: q for q in report["questions"]}
-        for summary in feedback["questions"]:
-            question = questions.get(summary["id"], summary)
-            pdf.heading(summary["text"], 11)
-            if "answers" in summary:
-                count = _plural(len(summary["answers"]), "written answer")
-                pdf.paragraph(count, color=chart.MUTED)
-                for answer in summary["answers"]:
-                    pdf.paragraph(answer, indent=4, bullet=True)
-            else:
-                pdf.paragraph(f"{summary.get('answered', 0)} answered", color=chart.MUTED)
-                chart.draw_bars(pdf, chart.bar_rows(summary, question), summary.get("average"))
-    return bytes(pdf.output())
+    return write_pdf(report, **options)
 
 
 def _visible(report: dict) -> bool:
@@ -208,70 +154,3 @@ def _summary_rows(report: dict) -> list[list]:
         if "distribution" in summary:
             rows.append([0, "Average (1 to 5)", summary.get("average")])
     return rows
-
-
-class _Pdf(FPDF):
-    """An A4 page with the report's few text styles and charts drawn from primitives."""
-
-    def __init__(self, fonts):
-        super().__init__(format="A4")
-        self.set_margins(18, 18, 18)
-        self.set_auto_page_break(True, 18)
-        self.set_creator("Heart to Heart")
-        self.glyphs = None
-        for regular, bold in fonts:
-            if Path(regular).is_file():
-                self.add_font("Body", "", regular)
-                has_bold = bold and Path(bold).is_file()
-                self.add_font("Body", "B", bold if has_bold else regular)
-                self.body_font = "Body"
-                self.set_font("Body", size=10)
-                self.glyphs = self.current_font.cmap
-                break
-        else:
-            self.body_font = "helvetica"
-        self.add_page()
-
-    def clean(self, value: object) -> str:
-        """Return text the current font can draw, replacing what it cannot."""
-        value = str(value).replace("\r\n", "\n").replace("\r", "\n").translate(
-            {9: " "} if self.glyphs else _LATIN1)
-        value = _UNWRITABLE.sub("", value)
-        return "".join(ch if self._drawable(ch) else self._stand_in(ch) for ch in value)
-
-    def _drawable(self, ch: str) -> bool:
-        return ch == "\n" or (ord(ch) in self.glyphs if self.glyphs else ord(ch) < 256)
-
-    def _stand_in(self, ch: str) -> str:
-        if unicodedata.category(ch) in ("Cf", "Mn", "Me"):  # joiners, variation selectors
-            return ""
-        plain = "".join(c for c in unicodedata.normalize("NFKD", ch)
-                        if self._drawable(c) and not unicodedata.combining(c))
-        return plain or "?"
-
-    def heading(self, value: str, size: int):
-        self.ln(2 if size < 14 else 4)
-        if self.will_page_break(size * 1.2):
-            self.add_page()
-        self.set_font(self.body_font, "B", size)
-        self.set_text_color(*chart.rgb(chart.INK))
-        self.multi_cell(0, size * 0.5, self.clean(value), align="L", new_x="LMARGIN")
-        self.ln(1)
-
-    def paragraph(self, value: str, *, color=chart.INK, indent=0, bullet=False):
-        self.set_font(self.body_font, "", 10)
-        self.set_text_color(*chart.rgb(color))
-        self.set_x(self.l_margin + indent)
-        if bullet:
-            self.cell(4, 5.5, self.clean("•"))
-        self.multi_cell(0, 5.5, self.clean(value), align="L", new_x="LMARGIN")
-        if bullet:
-            self.ln(1)
-
-    def fact(self, label: str, value: object):
-        self.set_font(self.body_font, "B", 10)
-        self.set_text_color(*chart.rgb(chart.MUTED))
-        self.cell(28, 5.5, self.clean(label))
-        self.set_font(self.body_font, "", 10)
-        self.set_text_color(*chart.rgb(chart.INK))
-        self.multi_cell(0, 5.5, self.clean(value), align="L", new_x="LMARGIN")
