@@ -30,6 +30,12 @@ def report_key(server_secret: str, code: str) -> str:
     return mac.hexdigest()[:32]
 
 
+def display_key(server_secret: str, code: str) -> str:
+    """Return the key of a workshop's projector link: it opens the name-free display and nothing else."""
+    mac = hmac.new(server_secret.encode(), f"display:{code}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
+
+
 def kept_secret(path: Path) -> str:
     """Return the secret kept in a file, making it (readable by the owner only) on first use."""
     if path.exists():
