@@ -562,6 +562,12 @@ onPress($("copy-projector"), () => copy($("projector-url"), "Projector link copi
 
 // -- keyboard shortcuts: Space pause or resume, → or N next step, + one more minute --------------
 
+/** Press a button for a shortcut; if its last command is still on its way, press once it has come back. */
+function pressSoon(button, tries = 40) {
+  if (!button.dataset.busy) button.click();
+  else if (tries > 0) setTimeout(() => pressSoon(button, tries - 1), 50);
+}
+
 document.addEventListener("keydown", (event) => {
   if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || !state.room) return;
   if ($("console").hidden || state.room.status === "ended") return;
@@ -573,13 +579,13 @@ document.addEventListener("keydown", (event) => {
     const action = timerAction();
     if (!action || action.event === "start_timer") return;
     event.preventDefault();
-    $("timer-main").click();
+    pressSoon($("timer-main"));
   } else if (event.key === "ArrowRight" || event.key === "n" || event.key === "N") {
     event.preventDefault();
-    $("next-step").click();
+    pressSoon($("next-step"));
   } else if (event.key === "+") {
     event.preventDefault();
-    if (!$("timer-extend").hidden) $("timer-extend").click();
+    if (!$("timer-extend").hidden) pressSoon($("timer-extend"));
   }
 });
 
