@@ -53,8 +53,9 @@ function tell(text, kind = "") {
   line.className = `status-line ${kind}`.trim();
   clearTimeout(fadeTimer);
   if (kind !== "error") fadeTimer = setTimeout(() => { line.textContent = ""; }, 10000);
-  clearTimeout(flushTimer);
+  if (flushTimer) return;
   flushTimer = setTimeout(() => {
+    flushTimer = null;
     const region = $("announcer");
     const spoken = pending.splice(0).join(" ");
     region.textContent = "";
