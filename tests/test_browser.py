@@ -446,7 +446,7 @@ def test_the_organizer_signs_in_and_downloads_csv_xlsx_and_pdf_with_five_respons
     journey.audit.check(page, "organizer-list")
     page.get_by_role("link", name=f"Report for {journey.code}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(journey.code)
-    expect(page.locator("#feedback-title + p")).to_have_text("5 responses.")
+    expect(page.locator("#feedback-heading + p")).to_have_text("5 responses.")
     journey.audit.check(page, "report")
 
     files = {}

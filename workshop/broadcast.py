@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from .room import Change, Room
-from .view import attendee_view, group_view, room_view, you_view
+from .view import attendee_view, display_view, group_view, room_view, you_view
 
 
 def facilitators(code: str) -> str:
     """Return the Socket.IO room of a workshop's facilitators."""
     return f"{code}:facilitators"
+
+
+def displays(code: str) -> str:
+    """Return the Socket.IO room of a workshop's projectors, apart from the shared room."""
+    return f"{code}:displays"
 
 
 def send_change(socketio, room: Room, change: Change, sid_of) -> None:
@@ -25,6 +30,8 @@ def send_change(socketio, room: Room, change: Change, sid_of) -> None:
         socketio.emit("feedback_count", feedback_count(room), to=facilitators(room.code))
     if change.groups_changed:
         socketio.emit("groups", groups_delta(room, change), to=facilitators(room.code))
+    if change.room or change.groups_changed:
+        socketio.emit("display", display_view(room), to=displays(room.code))
 
 
 def feedback_count(room: Room) -> dict:

@@ -12,6 +12,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO
 
 from . import payload as p
 from .feedback import FeedbackError, clean_answers
+from .keys import display_key
 from .live import Live
 from .room import RoomError
 
@@ -60,22 +61,35 @@ def join_url(code: str) -> str:
     return f"{base.rstrip('/')}/j/{code}"
 
 
-def console_links(code: str) -> tuple[str, str]:
-    """Return a console's join link and its shareable report link."""
+def console_links(code: str) -> tuple[str, str, str]:
+    """Return a console's join link, its shareable report link and its projector link."""
     from .organizer import share_link
 
-    return join_url(code), share_link(code)
+    return join_url(code), share_link(code), display_link(code)
+
+
+def display_link(code: str) -> str:
+    """Return the projector's link, on the same address as the join link; the key rides in the fragment."""
+    base = join_url(code).rsplit("/j/", 1)[0]
+    return f"{base}/p/{code}#key={display_key_of(code)}"
+
+
+def display_key_of(code: str) -> str:
+    """Return the projector key of a room, derived from the server's secret."""
+    return display_key(current_app.config["SECRET_KEY"], code)
 
 
 @socketio.on("connect")
 def on_connect(auth):
-    """Admit an attendee by token or a facilitator by key."""
+    """Admit an attendee by token, a facilitator by key, or a projector by its display key."""
     try:
         auth = p.as_object(auth)
-        role = p.choice(auth, "role", ("attendee", "facilitator"))
+        role = p.choice(auth, "role", ("attendee", "facilitator", "display"))
         code = p.text(auth, "code", 12)
         if role == "attendee":
             live().connect_attendee(request.sid, code, p.text(auth, "token", 64))
+        elif role == "display":
+            live().connect_display(request.sid, code, p.text(auth, "key", 64), display_key_of)
         else:
             live().connect_facilitator(request.sid, code, p.text(auth, "key", 64), console_links)
     except (p.PayloadError, RoomError) as error:
@@ -223,6 +237,12 @@ def remove_attendee(live, conn, data):
     attendee_id = p.identifier(data, "attendee_id", "a_")
     live.run(conn.code, lambda room: room.remove(attendee_id, live.rng))
     live.kick(attendee_id, "The facilitator has removed you from this workshop.")
+
+
+@command("clear_moment", "facilitator")
+def clear_moment(live, conn, data):
+    attendee_id = p.identifier(data, "attendee_id", "a_")
+    live.run(conn.code, lambda room: room.clear_moment(attendee_id))
 
 
 @command("pair_everyone", "facilitator")

@@ -30,6 +30,12 @@ def report_key(server_secret: str, code: str) -> str:
     return mac.hexdigest()[:32]
 
 
+def display_key(server_secret: str, code: str) -> str:
+    """Return the key of a workshop's projector link: it opens the name-free display and nothing else."""
+    mac = hmac.new(server_secret.encode(), f"display:{code}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
+
+
 def key_fingerprint(server_secret: str, key: str) -> str:
     """Return what a session remembers of the organizer key it was issued under, without the key."""
     message = b"organizer:" + key.encode("utf-8", "surrogatepass")

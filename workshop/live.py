@@ -23,7 +23,7 @@ from .keys import digest, new_secret, same
 from .limits import RateLimit
 from .room import AWAY, PRESENT, Change, Room, RoomError, Settings
 from .store import Store
-from .view import console_view, room_view, you_view
+from .view import console_view, display_view, room_view, you_view
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +254,19 @@ class Live:
             self.socketio.server.enter_room(sid, room.code, namespace="/")
             self.socketio.server.enter_room(sid, broadcast.facilitators(room.code), namespace="/")
             self.socketio.emit("console", console_view(room, *links(room.code)), to=sid)
+
+    def connect_display(self, sid: str, code: str, key: str, expected_key) -> None:
+        """Let a projector in: it joins only the displays' room and gets the name-free view."""
+        code = normal_code(code)
+        if not same(key, expected_key(code)):  # checked before any room is loaded for a guessed code
+            raise RoomError("That projector link is not valid.", "wrong_key")
+        room = self.rooms.get(code) or self._reopen_ended(code)
+        if room is None:
+            raise RoomError("That projector link is not valid.", "wrong_key")
+        with self.locks[room.code]:
+            self.connections[sid] = Connection(room.code, "display")
+            self.socketio.server.enter_room(sid, broadcast.displays(room.code), namespace="/")
+            self.socketio.emit("display", display_view(room), to=sid)
 
     def _reopen_ended(self, code: str) -> Room | None:
         """Load an ended room (not loaded at start) so that its console still opens, read-only."""

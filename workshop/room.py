@@ -180,6 +180,11 @@ class Room(Dyads):
         attendee.moment = needed
         return Change(attendees={attendee_id}, personal={attendee_id})
 
+    def clear_moment(self, attendee_id: str) -> Change:
+        """Let the facilitator clear a "needs a moment" once they have seen to it."""
+        self._check_open()
+        return self.ask_moment(attendee_id, False)
+
     # -- agenda and timers ---------------------------------------------------
 
     def go_to_step(self, index: int, now: int, rng) -> Change:

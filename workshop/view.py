@@ -115,7 +115,26 @@ def groups_view(room: Room) -> dict:
     }
 
 
-def console_view(room: Room, join_url: str, report_url: str) -> dict:
+def display_view(room: Room) -> dict:
+    """Return what a projector shows: step, turn, timer and group counts, and never a name or a flag."""
+    step = room.step
+    triads = room.groups.triads
+    return {
+        "code": room.code,
+        "seq": room.seq,
+        "status": room.status,
+        "locked": room.locked,
+        "title": room.agenda.title,
+        "step": {"index": step["index"], "count": len(room.agenda.steps), "kind": step["kind"],
+                 "title": step["title"], "round": step.get("round")},
+        "phase": phase_view(room),
+        "timer": room.timer.to_dict() if room.timer else None,
+        "groups": {"pairs": len(room.groups) - triads, "triads": triads, "waiting": len(room.waiting)},
+        "feedback": {"open": room.feedback_open, "closed": room.feedback_closed},
+    }
+
+
+def console_view(room: Room, join_url: str, report_url: str, display_url: str = "") -> dict:
     """Return the whole room for a facilitator's console."""
     agenda = room.agenda
     return {
@@ -124,6 +143,7 @@ def console_view(room: Room, join_url: str, report_url: str) -> dict:
         **groups_view(room),
         "join_url": join_url,
         "report_url": report_url,
+        "display_url": display_url,
         "feedback": {"responses": room.responses, "open": room.feedback_open,
                      "threshold": room.settings.feedback_threshold},
         "odd": room.odd,

@@ -86,6 +86,16 @@ def console(code: str):
                            join_url=join_url(room.code))
 
 
+@bp.get("/p/<code>")
+def projector(code: str):
+    """Serve the projector's page; its display key stays in the URL fragment."""
+    room = live().rooms.get(normal_code(code))
+    if room is None:
+        abort(404)
+    return render_template("projector.html", code=room.code, title=room.agenda.title,
+                           join_url=join_url(room.code))
+
+
 @bp.get("/join")
 def join_page():
     """Ask for a room code; a code given in the query goes straight to its room."""

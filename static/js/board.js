@@ -5,8 +5,8 @@ const STATUS_TEXT = { present: "here", away: "away", gone: "gone", removed: "rem
 
 export class Board {
   /** `people` reads attendees by id; `onSwap(a, b)` and `onMove(attendeeId, groupId)` send commands. */
-  constructor({ root, waitingBox, waitingList, empty, summary, hint, filter, people, onSwap, onMove }) {
-    Object.assign(this, { root, waitingBox, waitingList, empty, summary, hint, filter, people, onSwap, onMove });
+  constructor({ root, waitingBox, waitingList, empty, summary, hint, filter, people, onSwap, onMove, onSelect = null }) {
+    Object.assign(this, { root, waitingBox, waitingList, empty, summary, hint, filter, people, onSwap, onMove, onSelect });
     this.groups = new Map(); // id -> group
     this.cards = new Map(); // group id -> <li>
     this.memberButtons = new Map(); // attendee id -> button (in a group or the waiting list)
@@ -118,7 +118,7 @@ export class Board {
       type: "button", class: `member status-${status}`, draggable: "true", "aria-pressed": "false",
       dataset: { id, ...(role ? { role } : {}), ...(groupId ? { group: groupId } : {}) },
     },
-    role ? el("span", { class: "role", "aria-label": `role ${role}` }, role) : null,
+    role ? el("span", { class: "role" }, el("span", { class: "visually-hidden" }, "role "), role) : null,
     el("span", { class: "name" }, person.name),
     el("span", { class: `tag tag-${status}` }, STATUS_TEXT[status] || status),
     person.moment ? el("span", { class: "tag tag-moment" }, "needs a moment") : null);
@@ -193,6 +193,7 @@ export class Board {
     if (button) this.markSelected(button, true);
     const name = (this.people(id) || {}).name || "This person";
     this.hint.textContent = `${name} is selected. Tap another person to swap places, “Move here” on a group, or ${name} again (or Escape) to cancel.`;
+    if (this.onSelect) this.onSelect(`${name} is selected.`);
   }
 
   markSelected(button, on) {

@@ -1,23 +1,24 @@
 // The facilitator's console: the whole room from one snapshot, then small deltas (docs/protocol.md).
 import { Board } from "./board.js";
-import { startClock } from "./clock.js";
+import { serverNow, startClock } from "./clock.js";
 import { Countdown } from "./countdown.js";
-import { announce, el, load, store } from "./dom.js";
+import { el, load, store } from "./dom.js";
 import { People } from "./people.js";
-import { turnLabel } from "./roles.js";
 import { command, connect, onReturn, reconnectNow } from "./socket.js";
 
 const CODE = document.body.dataset.code;
 const KEY_STORE = `h2h-key:${CODE}`;
-const PROJECTOR_STORE = `h2h-projector:${CODE}`;
 const KIND_TEXT = {
   welcome: "Welcome", agreements: "Agreements", pairing: "Pairing", round: "Round",
   message: "Message", feedback: "Feedback", closing: "Closing",
 };
+const TIME_UP_MS = 500; // a turn that moves on this close to its deadline ran out; earlier, it was skipped
 const $ = (id) => document.getElementById(id);
 
 const state = { room: null, steps: [], odd: "triad", feedbackCount: 0 };
 let socket = null;
+
+store(`h2h-projector:${CODE}`, null); // the old in-tab projector mode is gone: forget its switch
 
 // -- the key: from the fragment once, then from this browser's storage -------------------
 
@@ -25,7 +26,7 @@ function readKey() {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get("key");
   if (fromHash) {
     store(KEY_STORE, fromHash);
-    history.replaceState(null, "", location.pathname + location.search); // keep it off the projector
+    history.replaceState(null, "", location.pathname + location.search); // keep it off the address bar
     return fromHash;
   }
   return load(KEY_STORE);
@@ -33,48 +34,119 @@ function readKey() {
 
 function showNoKey(reason) {
   $("console").hidden = true;
-  $("projector").hidden = true;
   $("no-key").hidden = false;
   if (reason) $("no-key-reason").textContent = reason;
 }
 
-// -- status line -----------------------------------------------------------------------
+// -- one voice: the status line people see, and one polite live region screen readers hear ----
 
-let sayTimer = null;
-function say(text, kind = "") {
+const pending = [];
+let flushTimer = null;
+let fadeTimer = null;
+
+/** Say something once: sentences arriving together (a command's echo and its ack) become one announcement. */
+function tell(text, kind = "") {
+  if (!text) return;
+  pending.push(text);
   const line = $("status");
-  line.textContent = text;
+  line.textContent = pending.join(" ");
   line.className = `status-line ${kind}`.trim();
-  clearTimeout(sayTimer);
-  // Confirmations fade after a while; errors stay until the next action.
-  if (kind !== "error") sayTimer = setTimeout(() => { line.textContent = ""; }, 10000);
+  clearTimeout(fadeTimer);
+  if (kind !== "error") fadeTimer = setTimeout(() => { line.textContent = ""; }, 10000);
+  if (flushTimer) return;
+  flushTimer = setTimeout(() => {
+    flushTimer = null;
+    const region = $("announcer");
+    const spoken = pending.splice(0).join(" ");
+    region.textContent = "";
+    // A fresh text node after a tick makes screen readers announce repeated text too.
+    setTimeout(() => { region.textContent = spoken; }, 40);
+  }, 150);
 }
 
-/** Send a command; show the server's refusal calmly. */
+/** Send a command; say the server's refusal calmly, or `done` when it worked. */
 async function run(event, payload = {}, done = "") {
   const ack = await command(socket, event, payload);
-  if (!ack.ok) say(ack.error || "That did not work.", "error");
-  else if (done) say(done);
+  if (!ack.ok) tell(ack.error || "That did not work.", "error");
+  else if (done) tell(done);
   return ack;
 }
 
-/** Wire a button to a command, disabling it while the command is in flight. */
+function isOff(button) {
+  return button.getAttribute("aria-disabled") === "true";
+}
+
+function setOff(button, off) {
+  if (off) button.setAttribute("aria-disabled", "true");
+  else button.removeAttribute("aria-disabled");
+}
+
+/**
+ * Wire a button to a command. While it runs the button says so and is aria-disabled, never
+ * `disabled`: a disabled button drops keyboard focus to the page, and the next Tab starts over.
+ */
 function onPress(button, handler) {
   button.addEventListener("click", async () => {
-    if (button.disabled) return;
-    button.disabled = true;
-    try { await handler(); } finally { button.disabled = false; updateControls(); }
+    if (isOff(button) || button.dataset.busy) return;
+    button.dataset.busy = "1";
+    setOff(button, true);
+    const label = button.textContent;
+    button.textContent = `${label}…`;
+    try {
+      await handler();
+    } finally {
+      delete button.dataset.busy;
+      button.textContent = label;
+      setOff(button, false);
+      updateControls();
+    }
   });
+}
+
+// -- keeping focus where the facilitator left it ---------------------------------------------
+
+function focusKey(node) {
+  if (!node || node === document.body || !node.tagName) return null;
+  if (node.id) return `#${CSS.escape(node.id)}`;
+  for (const name of ["remove", "clear", "id", "group", "index"]) {
+    const value = node.dataset && node.dataset[name];
+    if (value !== undefined) {
+      const cls = node.classList[0] ? `.${CSS.escape(node.classList[0])}` : "";
+      return `${node.tagName.toLowerCase()}${cls}[data-${name}="${CSS.escape(value)}"]`;
+    }
+  }
+  return null;
+}
+
+/** Redraw, then put focus back on the same control (or `fallback` when that control is gone). */
+function keepFocus(draw, fallback = null) {
+  const active = document.activeElement;
+  const key = focusKey(active);
+  draw();
+  if (!key || document.contains(active)) return;
+  const again = document.querySelector(key);
+  const target = again && !again.closest("[hidden]") ? again : fallback && $(fallback);
+  if (target) target.focus({ preventScroll: true });
 }
 
 // -- pieces ----------------------------------------------------------------------------
 
 const people = new People({
   list: $("people"), empty: $("people-empty"), counts: $("counts"), filter: $("people-filter"),
-  onRemove: async (person) => {
-    if (!person) return;
+  moments: $("moments"), momentList: $("moment-list"),
+  onRemove: async (person, button) => {
+    if (!person || isOff(button)) return;
     const sure = window.confirm(`Remove ${person.name} from this workshop? Their phone will be told they were removed, and they cannot come back.`);
-    if (sure) await run("remove_attendee", { attendee_id: person.id }, `${person.name} was removed.`);
+    if (!sure) return;
+    setOff(button, true);
+    const ack = await run("remove_attendee", { attendee_id: person.id }, `${person.name} was removed.`);
+    if (!ack.ok && document.contains(button)) setOff(button, false);
+  },
+  onClear: async (person, button) => {
+    if (!person || isOff(button)) return;
+    setOff(button, true);
+    const ack = await run("clear_moment", { attendee_id: person.id }, `${person.name}'s moment is cleared.`);
+    if (!ack.ok && document.contains(button)) setOff(button, false);
   },
 });
 
@@ -84,15 +156,72 @@ const board = new Board({
   people: (id) => people.get(id),
   onSwap: (a, b) => run("swap_people", { a, b }, `Swapped ${nameOf(a)} and ${nameOf(b)}.`),
   onMove: (id, group) => run("move_person", { attendee_id: id, group_id: group }, `Moved ${nameOf(id)}.`),
+  onSelect: (text) => tell(text),
 });
 
 const clock = new Countdown({ size: "big" });
-const projectorClock = new Countdown({ size: "huge" });
 $("timer-clock").append(clock.el);
-$("projector-clock").append(projectorClock.el);
 
 function nameOf(id) {
   return (people.get(id) || {}).name || "that person";
+}
+
+// -- what a room change means, in one sentence ------------------------------------------------
+
+function hasPairs() {
+  for (const group of board.groups.values()) if (group.members.length === 2) return true;
+  return false;
+}
+
+function turnSentence(room) {
+  const phase = room.phase;
+  if (!phase) return "";
+  if (phase.speaker == null) return "Round complete.";
+  const number = phase.number && phase.count ? `Turn ${phase.number} of ${phase.count}: ` : "";
+  const pairs = phase.speaker === "C" && hasPairs() ? "; pairs talk freely" : "";
+  return `${number}${phase.title}${pairs}.`;
+}
+
+function nearDeadline(timer) {
+  return timer && timer.state === "running" && timer.deadline - serverNow() <= TIME_UP_MS;
+}
+
+/** Sentences for what changed between two room states: the confirmation of every command, whoever sent it. */
+function whatChanged(before, room) {
+  if (!before) return [];
+  if (room.status === "ended") return before.status === "ended" ? [] : ["The workshop has ended."];
+  const out = [];
+  const fb0 = before.feedback || {};
+  const fb = room.feedback || {};
+  if (fb.open && !fb0.open) out.push("The feedback form is open.");
+  if (!fb.open && fb0.open) out.push("The feedback form is closed.");
+  if (before.step.index !== room.step.index) {
+    out.push(`Now at step ${room.step.index + 1} of ${room.step.count || state.steps.length}: ${room.step.title}.`);
+    return out;
+  }
+  const t0 = before.timer;
+  const t = room.timer;
+  if (before.phase && room.phase && before.phase.index !== room.phase.index) {
+    if (nearDeadline(t0)) out.push("Time is up.");
+    out.push(turnSentence(room));
+  } else if (t0 && t) {
+    if (t0.state === "running" && t.state === "paused") out.push("Paused.");
+    else if (t0.state === "paused" && t.state === "running") out.push("Resumed.");
+    else if (t0.state !== "running" && t.state === "running") {
+      out.push(room.step.kind === "round" ? `Timer started. ${turnSentence(room)}` : "Timer started.");
+    } else if (t0.state === "running" && t.state === "done") out.push(nearDeadline(t0) ? "Time is up." : "Timer stopped.");
+    else if (t.state === t0.state && (t.state === "running" ? t.deadline > t0.deadline : t.remaining_ms > t0.remaining_ms)) {
+      out.push("One more minute.");
+    }
+  }
+  if (room.locked !== before.locked) out.push(room.locked ? "Room locked: nobody new can join." : "Room open to newcomers again.");
+  const m0 = before.message && before.message.id;
+  const m = room.message && room.message.id;
+  if (m0 !== m) out.push(room.message ? "Message sent to every phone." : "The message was taken down.");
+  if (room.odd !== before.odd) {
+    out.push(room.odd === "triad" ? "An odd person will join a group of three." : "You will partner an odd person.");
+  }
+  return out;
 }
 
 // -- drawing the room ----------------------------------------------------------------------
@@ -104,33 +233,35 @@ function drawRoom(previous) {
   document.title = `Console · ${CODE} · ${step.title}`;
   $("ended-notice").hidden = !ended;
   // An ended room has no join link any more: don't show a QR code that leads nowhere.
-  for (const node of document.querySelectorAll(".qr, .projector-qr, .join-url, .projector-label")) node.hidden = ended;
+  for (const node of document.querySelectorAll(".qr, .join-url, .projector-link")) node.hidden = ended;
   for (const img of document.querySelectorAll("img[data-src]")) if (!ended && !img.getAttribute("src")) img.src = img.dataset.src;
-  $("step-kicker").textContent = `Step ${step.index + 1} of ${step.count || state.steps.length} · ${KIND_TEXT[step.kind] || step.kind}`;
-  $("step-title").textContent = step.title;
-  $("projector-step").textContent = step.title;
+  setText("step-kicker", `Step ${step.index + 1} of ${step.count || state.steps.length} · ${KIND_TEXT[step.kind] || step.kind}`);
+  setText("step-title", step.title);
 
   const phase = room.phase;
   const turn = $("turn-info");
+  const detail = $("turn-detail");
   if (step.kind === "round" && phase) {
-    const label = phase.speaker == null ? "Round complete" : `${phase.title} · ${turnLabel(room)}`;
-    turn.textContent = label;
+    const number = phase.number && phase.count ? `Turn ${phase.number} of ${phase.count}` : "";
+    setText("turn-info", phase.speaker == null ? "Round complete" : [phase.title, number].filter(Boolean).join(" · "));
     turn.hidden = false;
-    $("projector-turn").textContent = phase.speaker == null ? "Round complete" : phase.title;
+    const openTalk = phase.speaker === "C" && hasPairs();
+    setText("turn-detail", openTalk ? `Groups of three: C speaks. Pairs: ${(phase.pair_title || "open conversation").toLowerCase()}.` : "");
+    detail.hidden = !openTalk;
   } else {
     turn.hidden = true;
-    $("projector-turn").textContent = "";
+    detail.hidden = true;
   }
   const stepOrPhaseChanged = !previous || previous.step.index !== step.index
     || (previous.phase && phase && previous.phase.index !== phase.index);
   if (previous && stepOrPhaseChanged) board.clearDone();
 
   clock.set(room.timer);
-  projectorClock.set(room.timer);
   const t = room.timer;
-  $("timer-state").textContent = !t ? "This step has no timer." : {
-    idle: "Ready to start", running: "Running", paused: "Paused", done: "Time is up",
-  }[t.state] || t.state;
+  setText("timer-state", !t ? "This step has no timer." : {
+    idle: "Ready to start", running: "Running", paused: "Paused", done: step.kind === "round" ? "Round complete" : "Time is up",
+  }[t.state] || t.state);
+  $("timer-clock").hidden = !t || (step.kind === "round" && phase && phase.speaker == null);
 
   for (const item of $("steps").children) {
     const current = Number(item.dataset.index) === step.index;
@@ -139,42 +270,75 @@ function drawRoom(previous) {
     if (current) button.setAttribute("aria-current", "step");
     else button.removeAttribute("aria-current");
   }
-  if (!previous || previous.step.index !== step.index) {
-    $("steps").querySelector(".current")?.scrollIntoView({ block: "nearest" });
-  }
+  if (!previous || previous.step.index !== step.index) showCurrentStep();
 
-  const lock = $("lock-room");
-  lock.textContent = room.locked ? "Unlock room" : "Lock room";
-  $("lock-state").textContent = room.locked ? "Locked: only people already here can come back." : "Open to newcomers.";
-
+  $("lock-room").textContent = room.locked ? "Unlock room" : "Lock room";
+  setText("lock-state", room.locked ? "Locked: only people already here can come back." : "Open to newcomers.");
   const message = room.message;
-  $("message-current").textContent = message ? `Showing on every phone: “${message.text}”` : "No message is showing.";
+  setText("message-current", message ? `Showing on every phone: “${message.text}”` : "No message is showing.");
 
   drawFeedback();
   updateControls();
+  for (const sentence of whatChanged(previous, room)) tell(sentence);
+}
+
+/** Change text only when it differs, so that nothing on the page moves for nothing. */
+function setText(id, text) {
+  const node = $(id);
+  if (node.textContent !== text) node.textContent = text;
+}
+
+/** Scroll the agenda list (and only the list: never the page) so that the current step shows. */
+function showCurrentStep() {
+  const list = $("steps");
+  const item = list.querySelector(".current");
+  if (!item) return;
+  const box = list.getBoundingClientRect();
+  const at = item.getBoundingClientRect();
+  if (at.top < box.top) list.scrollTop -= box.top - at.top;
+  else if (at.bottom > box.bottom) list.scrollTop += at.bottom - box.bottom;
 }
 
 function drawFeedback() {
   const fb = (state.room && state.room.feedback) || {};
-  $("feedback-count").textContent = String(state.feedbackCount);
-  $("feedback-count-label").textContent = state.feedbackCount === 1 ? "response" : "responses";
-  $("feedback-state").textContent = fb.open ? "The form is open on every phone."
+  const onStep = state.room && state.room.step.kind === "feedback";
+  setText("feedback-count", String(state.feedbackCount));
+  setText("feedback-count-label", state.feedbackCount === 1 ? "response" : "responses");
+  setText("feedback-state", fb.open ? "The form is open on every phone."
     : fb.closed ? "Closed. Results show in the report once enough people answered."
-      : "Not open yet. Open it at the feedback step.";
+      : onStep ? "Not open yet: “Open feedback” at the top opens it on every phone."
+        : "Not open yet. “Open feedback” at the top moves everyone to the feedback step and opens it.");
 }
 
 function drawSteps() {
   const list = $("steps");
-  list.replaceChildren(...state.steps.map((step) => el("li", { dataset: { index: step.index } },
+  keepFocus(() => list.replaceChildren(...state.steps.map((step) => el("li", { dataset: { index: step.index } },
     el("button", { type: "button", class: "step-button", dataset: { index: step.index } },
       el("span", { class: "step-number" }, String(step.index + 1)),
       el("span", { class: "step-name" }, step.title),
-      redundant(step) ? null : el("span", { class: "step-kind" }, KIND_TEXT[step.kind] || step.kind)))));
+      redundant(step) ? null : el("span", { class: "step-kind" }, KIND_TEXT[step.kind] || step.kind))))));
 }
 
 function redundant(step) {
   const kind = (KIND_TEXT[step.kind] || step.kind).toLowerCase();
   return step.title.toLowerCase().includes(kind.replace(/s$/, ""));
+}
+
+/** What the timer button does now: start, pause, resume or restart (or nothing). */
+function timerAction() {
+  const room = state.room;
+  const t = room && room.timer;
+  if (!t || room.status === "ended") return null;
+  const roundOver = room.step.kind === "round" && room.phase && room.phase.speaker == null;
+  if (t.state === "running") return { event: "pause_timer", label: "Pause" };
+  if (t.state === "paused") return { event: "resume_timer", label: "Resume" };
+  if (roundOver) return null;
+  if (t.state === "idle") return { event: "start_timer", label: "Start" };
+  return room.step.kind === "round" ? null : { event: "start_timer", label: "Restart" };
+}
+
+function hasFeedbackStep() {
+  return state.steps.some((s) => s.kind === "feedback");
 }
 
 function updateControls() {
@@ -184,32 +348,54 @@ function updateControls() {
   const t = room.timer;
   const step = room.step;
   const roundOver = step.kind === "round" && room.phase && room.phase.speaker == null;
-  const set = (id, enabled) => { $(id).disabled = ended || !enabled; };
-  set("timer-start", t && (t.state === "idle" || t.state === "done") && !roundOver);
-  $("timer-start").textContent = t && t.state === "done" && step.kind !== "round" ? "Restart" : "Start";
-  set("timer-pause", t && t.state === "running");
-  set("timer-resume", t && t.state === "paused");
+  const fb = room.feedback || {};
+  const set = (id, enabled) => { if (!$(id).dataset.busy) setOff($(id), ended || !enabled); };
+
+  const action = timerAction();
+  const main = $("timer-main");
+  if (!main.dataset.busy) main.textContent = action ? action.label : "Start";
+  set("timer-main", Boolean(action));
   set("timer-extend", t && t.state !== "done");
   set("timer-skip", t && (step.kind === "round" ? !roundOver : t.state === "running" || t.state === "paused"));
   set("prev-step", step.index > 0);
   set("next-step", step.index < state.steps.length - 1);
-  const fb = room.feedback || {};
-  set("feedback-open", !fb.open);
-  set("feedback-close", fb.open);
+  const feedback = $("feedback-toggle");
+  if (!feedback.dataset.busy) feedback.textContent = fb.open ? "Close feedback" : "Open feedback";
+  set("feedback-toggle", true);
   set("lock-room", true);
   set("pair-everyone", true);
   set("end-workshop", true);
+  set("message-send", true);
+  set("message-clear", true);
   for (const input of document.querySelectorAll('input[name="odd"]')) {
     input.checked = input.value === state.odd;
     input.disabled = ended;
   }
-  for (const button of $("steps").querySelectorAll("button")) button.disabled = ended;
-  for (const button of document.querySelectorAll("#message-form button")) button.disabled = ended;
+  for (const button of $("steps").querySelectorAll("button")) setOff(button, ended);
+
+  // Hide what this step cannot use; if the focused control goes, focus moves to "Next step".
+  const hide = (node, hidden) => {
+    if (hidden && node.contains(document.activeElement)) $("next-step").focus({ preventScroll: true });
+    node.hidden = hidden;
+  };
+  hide(main, !t || ended);
+  hide($("timer-extend"), !t || ended);
+  hide($("timer-skip"), !t || ended);
+  hide(feedback, !hasFeedbackStep() || ended);
+  hide($("next-step"), ended);
+  $("shortcuts").hidden = ended;
+
+  // The step's main action stands out: open the form on the feedback step, else the timer, else move on.
+  const primary = step.kind === "feedback" && !fb.open && !fb.closed ? feedback
+    : action && !ended ? main : $("next-step");
+  for (const button of [main, $("timer-extend"), $("timer-skip"), feedback, $("next-step")]) {
+    button.classList.toggle("secondary", button !== primary);
+  }
 
   const inRound = step.kind === "round" && room.phase && room.phase.speaker != null && t && t.state !== "idle";
   const done = $("done-info");
   done.hidden = !inRound || !board.groups.size;
-  done.textContent = `${board.doneCount()} of ${board.groups.size} groups done with this turn`;
+  setText("done-info", `${board.doneCount()} of ${board.groups.size} ${board.groups.size === 1 ? "group" : "groups"} done with this turn`);
 }
 
 // -- the connection ------------------------------------------------------------------------
@@ -220,8 +406,18 @@ function start(key) {
   socket = connect({ role: "facilitator", code: CODE, key });
   startClock(socket);
   const connection = $("connection");
-  socket.on("connect", () => { connection.textContent = "Connected"; connection.className = "connection ok"; });
-  socket.on("disconnect", () => { connection.textContent = "Reconnecting…"; connection.className = "connection"; });
+  let wasConnected = false;
+  socket.on("connect", () => {
+    connection.textContent = "Connected";
+    connection.className = "connection ok";
+    if (wasConnected) tell("Connected again.");
+    wasConnected = true;
+  });
+  socket.on("disconnect", () => {
+    connection.textContent = "Reconnecting…";
+    connection.className = "connection";
+    tell("Connection lost. Reconnecting…");
+  });
   socket.on("connect_error", (err) => {
     const code = err && err.data && err.data.code;
     if (code === "wrong_key" || code === "bad_auth") {
@@ -235,7 +431,7 @@ function start(key) {
   });
   socket.on("console", (snapshot) => {
     $("console").hidden = false;
-    setProjector(load(PROJECTOR_STORE) === "on");
+    const previous = state.room && snapshot.room.seq >= state.room.seq ? state.room : null;
     state.room = snapshot.room;
     state.steps = (snapshot.agenda && snapshot.agenda.steps) || [];
     state.odd = snapshot.odd || state.odd;
@@ -244,10 +440,16 @@ function start(key) {
       $("report-link").hidden = false;
       $("report-link").querySelector("a").href = snapshot.report_url;
     }
+    if (snapshot.display_url) {
+      $("projector-open").href = snapshot.display_url;
+      $("projector-url").value = snapshot.display_url;
+    }
     drawSteps();
-    people.reset(snapshot.attendees || []);
-    board.reset(snapshot.groups || [], snapshot.waiting || []);
-    drawRoom(null);
+    keepFocus(() => {
+      people.reset(snapshot.attendees || []);
+      board.reset(snapshot.groups || [], snapshot.waiting || []);
+    }, "people-title");
+    drawRoom(previous);
   });
   socket.on("room", (room) => {
     if (state.room && room.seq < state.room.seq) return;
@@ -257,13 +459,16 @@ function start(key) {
     drawRoom(previous);
   });
   socket.on("attendee", (person) => {
-    const before = people.upsert(person);
-    board.updatePerson(person.id);
-    if (person.moment && !(before && before.moment)) announce($("announcer"), `${person.name} needs a moment.`);
+    let before = null;
+    keepFocus(() => {
+      before = people.upsert(person);
+      board.updatePerson(person.id);
+    }, "people-title");
+    if (person.moment && !(before && before.moment)) tell(`${person.name} needs a moment.`);
     updateControls();
   });
   socket.on("groups", (delta) => {
-    board.apply(delta);
+    keepFocus(() => board.apply(delta), "board-title");
     updateControls();
   });
   socket.on("feedback_count", ({ responses }) => {
@@ -277,47 +482,46 @@ function start(key) {
 
 function goTo(index) {
   const room = state.room;
-  if (!room || index === room.step.index) return null;
+  if (!room || index === room.step.index || index < 0 || index >= state.steps.length) return null;
   const target = state.steps[index];
   const distance = Math.abs(index - room.step.index);
   if (distance > 1 && !window.confirm(`Jump to step ${index + 1}, “${target.title}”? This moves everyone ${index > room.step.index ? "ahead" : "back"} ${distance} steps.`)) return null;
-  return run("go_to_step", { index }, `Now at step ${index + 1}: ${target.title}.`);
+  return run("go_to_step", { index });
 }
 
-$("steps").addEventListener("click", (event) => {
+$("steps").addEventListener("click", async (event) => {
   const button = event.target.closest("button.step-button");
-  if (button && !button.disabled) goTo(Number(button.dataset.index));
+  if (!button || isOff(button) || button.dataset.busy) return;
+  button.dataset.busy = "1";
+  try { await goTo(Number(button.dataset.index)); } finally { delete button.dataset.busy; }
 });
 onPress($("prev-step"), () => goTo(state.room.step.index - 1));
 onPress($("next-step"), () => goTo(state.room.step.index + 1));
-onPress($("timer-start"), () => run("start_timer"));
-onPress($("timer-pause"), () => run("pause_timer", {}, "Paused."));
-onPress($("timer-resume"), () => run("resume_timer"));
-onPress($("timer-extend"), () => run("extend_timer", { seconds: 60 }, "Added one minute."));
-onPress($("timer-skip"), () => run("skip_timer"));
-onPress($("pair-everyone"), () => run("pair_everyone", {}, "New groups formed."));
-onPress($("lock-room"), () => {
-  const locked = !state.room.locked;
-  return run("lock_room", { locked }, locked ? "Room locked: nobody new can join." : "Room open to newcomers again.");
+onPress($("timer-main"), () => {
+  const action = timerAction();
+  return action ? run(action.event) : null;
 });
+onPress($("timer-extend"), () => run("extend_timer", { seconds: 60 }));
+onPress($("timer-skip"), () => run("skip_timer"));
+onPress($("feedback-toggle"), () => {
+  if (!(state.room.feedback || {}).open) return run("open_feedback");
+  if (!window.confirm("Close the feedback form on every phone?")) return null;
+  return run("close_feedback");
+});
+onPress($("pair-everyone"), () => run("pair_everyone", {}, "New groups formed."));
+onPress($("lock-room"), () => run("lock_room", { locked: !state.room.locked }));
 for (const input of document.querySelectorAll('input[name="odd"]')) {
   input.addEventListener("change", async () => {
     const before = state.odd;
     state.odd = input.value;
-    const ack = await run("set_odd", { odd: input.value },
-      input.value === "triad" ? "An odd person will join a group of three." : "You will partner an odd person.");
+    const ack = await run("set_odd", { odd: input.value });
     if (!ack.ok) state.odd = before;
     updateControls();
   });
 }
-onPress($("feedback-open"), () => run("open_feedback", {}, "Feedback is open on every phone."));
-onPress($("feedback-close"), () => {
-  if (!window.confirm("Close the feedback form on every phone?")) return null;
-  return run("close_feedback", {}, "Feedback closed.");
-});
 onPress($("end-workshop"), () => {
   if (!window.confirm("End this workshop for everyone? Timers stop and nobody can join any more.")) return null;
-  return run("end_workshop", {}, "The workshop has ended.");
+  return run("end_workshop");
 });
 
 const messageText = $("message-text");
@@ -325,41 +529,65 @@ const messageCount = () => { $("message-count").textContent = `${[...messageText
 messageText.addEventListener("input", messageCount);
 $("message-form").addEventListener("submit", async (event) => {
   event.preventDefault();
+  const send = $("message-send");
+  if (isOff(send) || send.dataset.busy) return;
   const text = messageText.value.trim();
-  if (!text) { say("Type a message first.", "error"); messageText.focus(); return; }
-  const ack = await run("send_message", { text }, "Message sent to every phone.");
-  if (ack.ok) { messageText.value = ""; messageCount(); }
+  if (!text) { tell("Type a message first.", "error"); messageText.focus(); return; }
+  send.dataset.busy = "1";
+  setOff(send, true);
+  try {
+    const ack = await run("send_message", { text });
+    if (ack.ok) { messageText.value = ""; messageCount(); }
+  } finally {
+    delete send.dataset.busy;
+    updateControls();
+  }
 });
 onPress($("message-clear"), async () => {
   messageText.value = "";
   messageCount();
-  return run("send_message", { text: "" }, "The message was taken down.");
+  return run("send_message", { text: "" });
 });
 
-onPress($("copy-link"), async () => {
-  const input = $("private-url");
+async function copy(input, done) {
   try {
     await navigator.clipboard.writeText(input.value);
   } catch {
     input.select();
     document.execCommand("copy");
   }
-  say("Private link copied. Keep it to yourself.");
-});
-
-// -- projector view --------------------------------------------------------------------------
-
-function setProjector(on, moveFocus = false) {
-  document.body.classList.toggle("projecting", on);
-  $("projector").hidden = !on;
-  $("console").hidden = on;
-  store(PROJECTOR_STORE, on ? "on" : null);
-  if (moveFocus) $(on ? "projector-exit" : "projector-toggle").focus({ preventScroll: true });
+  tell(done);
 }
-$("projector-toggle").addEventListener("click", () => setProjector(true, true));
-$("projector-exit").addEventListener("click", () => setProjector(false, true));
+onPress($("copy-link"), () => copy($("private-url"), "Private link copied. Keep it to yourself."));
+onPress($("copy-projector"), () => copy($("projector-url"), "Projector link copied."));
+
+// -- keyboard shortcuts: Space pause or resume, → or N next step, + one more minute --------------
+
+/** Press a button for a shortcut; if its last command is still on its way, press once it has come back. */
+function pressSoon(button, tries = 40) {
+  if (!button.dataset.busy) button.click();
+  else if (tries > 0) setTimeout(() => pressSoon(button, tries - 1), 50);
+}
+
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && document.body.classList.contains("projecting")) setProjector(false, true);
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || !state.room) return;
+  if ($("console").hidden || state.room.status === "ended") return;
+  const target = event.target instanceof Element ? event.target : document.body;
+  // Typing, choosing, or a control that Space and arrows already operate: leave the key alone.
+  if (target.closest("input, textarea, select, [contenteditable]:not([contenteditable='false'])")) return;
+  if (event.key === " " || event.key === "Spacebar") {
+    if (target.closest("button, a, summary, label, [role='button'], [tabindex]:not(main):not(h2)")) return;
+    const action = timerAction();
+    if (!action || action.event === "start_timer") return;
+    event.preventDefault();
+    pressSoon($("timer-main"));
+  } else if (event.key === "ArrowRight" || event.key === "n" || event.key === "N") {
+    event.preventDefault();
+    pressSoon($("next-step"));
+  } else if (event.key === "+") {
+    event.preventDefault();
+    if (!$("timer-extend").hidden) pressSoon($("timer-extend"));
+  }
 });
 
 // -- start -------------------------------------------------------------------------------------

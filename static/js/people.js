@@ -1,13 +1,14 @@
-// The facilitator's list of people: counts, status in words, agreement, "needs a moment", remove.
+// The facilitator's list of people: counts, status in words, agreement, "needs a moment" (seen and cleared), remove.
 import { el } from "./dom.js";
 
 const STATUS_TEXT = { present: "Here", away: "Away", gone: "Gone", removed: "Removed" };
 
 export class People {
-  constructor({ list, empty, counts, filter, onRemove }) {
-    Object.assign(this, { list, empty, counts, filter, onRemove });
+  constructor({ list, empty, counts, filter, moments, momentList, onRemove, onClear }) {
+    Object.assign(this, { list, empty, counts, filter, moments, momentList, onRemove, onClear });
     this.byId = new Map();
     this.rows = new Map();
+    this.momentRows = new Map();
     this.query = "";
     filter.addEventListener("input", () => {
       this.query = filter.value.trim().toLocaleLowerCase();
@@ -15,7 +16,11 @@ export class People {
     });
     list.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-remove]");
-      if (button) this.onRemove(this.byId.get(button.dataset.remove));
+      if (button) this.onRemove(this.byId.get(button.dataset.remove), button);
+    });
+    momentList.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-clear]");
+      if (button) this.onClear(this.byId.get(button.dataset.clear), button);
     });
   }
 
@@ -33,6 +38,9 @@ export class People {
     const fragment = document.createDocumentFragment();
     for (const person of this.byId.values()) fragment.append(this.row(person));
     this.list.replaceChildren(fragment);
+    this.momentRows.clear();
+    this.momentList.replaceChildren();
+    for (const person of this.byId.values()) this.updateMoment(person);
     this.updateCounts();
   }
 
@@ -44,8 +52,29 @@ export class People {
     const row = this.row(person);
     if (old) old.replaceWith(row);
     else this.list.append(row);
+    this.updateMoment(person);
     this.updateCounts();
     return before;
+  }
+
+  /** Keep the "asked for a moment" list: one row each, with the button that says it was seen. */
+  updateMoment(person) {
+    const old = this.momentRows.get(person.id);
+    const wanted = person.moment && person.status !== "removed" && person.status !== "gone";
+    if (!wanted) {
+      if (old) old.remove();
+      this.momentRows.delete(person.id);
+    } else if (!old) {
+      const row = el("li", { class: "moment-row" },
+        el("span", { class: "person-name" }, person.name),
+        el("button", {
+          type: "button", class: "button small secondary nowrap", dataset: { clear: person.id },
+          "aria-label": `Seen: clear ${person.name}'s request for a moment`,
+        }, "Seen, clear"));
+      this.momentRows.set(person.id, row);
+      this.momentList.append(row);
+    }
+    this.moments.hidden = this.momentRows.size === 0;
   }
 
   matches(person) {
@@ -61,7 +90,7 @@ export class People {
         person.agreed ? el("span", { class: "tag tag-agreed" }, "✓ agreed") : null,
         person.moment ? el("span", { class: "tag tag-moment" }, "needs a moment") : null),
       status === "removed" ? null : el("button", {
-        type: "button", class: "button small quiet-danger", dataset: { remove: person.id },
+        type: "button", class: "button small quiet-danger nowrap", dataset: { remove: person.id },
         "aria-label": `Remove ${person.name}`,
       }, "Remove"));
     row.hidden = !this.matches(person);

@@ -1,0 +1,17 @@
+// Show the server's timestamps in the reader's own time zone and language (the page carries epoch ms).
+const long = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
+
+function sameDay(a, b) {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+for (const node of document.querySelectorAll("time[data-epoch]")) {
+  const ms = Number(node.dataset.epoch);
+  if (!Number.isFinite(ms) || ms <= 0) continue;
+  const date = new Date(ms);
+  node.dateTime = date.toISOString();
+  // "Ended 16:40" reads better than the whole date again when it is the day the workshop started.
+  const since = node.dataset.since ? new Date(Number(node.dataset.since)) : null;
+  node.textContent = since && sameDay(since, date) ? timeOnly.format(date) : long.format(date);
+}

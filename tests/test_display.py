@@ -1,0 +1,127 @@
+"""The projector's connection and the facilitator's moment clear, through Flask-SocketIO's test client."""
+
+import json
+
+import pytest
+
+from workshop.agenda import load_agenda
+from workshop.events import socketio
+from workshop.keys import display_key
+
+from .support import ROOT
+
+NAMES = ["Ana", "Bilal", "Chloé"]
+
+
+@pytest.fixture
+def live(app):
+    return app.extensions["workshop"]
+
+
+@pytest.fixture
+def room(live):
+    room, key = live.create_room(load_agenda(ROOT / "agendas" / "quick-connect.yaml"))
+    room.facilitator_key = key
+    return room
+
+
+def connect(app, **auth):
+    return socketio.test_client(app, auth=auth)
+
+
+def join(app, live, room, name):
+    _, attendee_id, token = live.join(room.code, name)
+    phone = connect(app, role="attendee", code=room.code, token=token)
+    phone.attendee_id = attendee_id
+    return phone
+
+
+def the_display_key(app, room):
+    return display_key(app.config["SECRET_KEY"], room.code)
+
+
+def test_a_projector_follows_a_round_without_ever_receiving_a_name_or_a_moment(app, live, room):
+    display = connect(app, role="display", code=room.code, key=the_display_key(app, room))
+    assert display.is_connected()
+    console = connect(app, role="facilitator", code=room.code, key=room.facilitator_key)
+    phones = [join(app, live, room, name) for name in NAMES]
+    for phone in phones:
+        assert phone.emit("agree", {}, callback=True) == {"ok": True}
+    round_index = next(s["index"] for s in room.agenda.steps if s["kind"] == "round")
+    steps = [("go_to_step", {"index": round_index}), ("start_timer", {}), ("pause_timer", {}),
+             ("resume_timer", {}), ("extend_timer", {"seconds": 60}), ("skip_timer", {}),
+             ("send_message", {"text": "Ana, take your time"}), ("open_feedback", {}), ("end_workshop", {})]
+    phones[0].emit("ask_moment", {"needed": True}, callback=True)
+    for event, payload in steps:
+        assert console.emit(event, payload, callback=True)["ok"], event
+    received = display.get_received()
+    assert [m["name"] for m in received] == ["display"] * len(received)
+    views = [m["args"][0] for m in received]
+    assert len(views) >= len(steps)
+    assert views[-1]["status"] == "ended"
+    assert any(v["groups"]["triads"] == 1 and v["groups"]["pairs"] == 0 for v in views), views[-1]["groups"]
+    wire = json.dumps(views, ensure_ascii=False)
+    for name in NAMES:
+        assert name not in wire
+    assert "moment" not in wire and "a_" not in wire.replace('"kind": "', "")
+    assert "take your time" not in wire, "the facilitator's message may name someone: it stays off the wall"
+
+
+def test_a_projector_connection_can_run_no_command(app, room):
+    display = connect(app, role="display", code=room.code, key=the_display_key(app, room))
+    display.get_received()
+    for event in ("start_timer", "go_to_step", "end_workshop", "remove_attendee", "clear_moment"):
+        assert display.emit(event, {}, callback=True)["code"] in ("forbidden", "bad_request"), event
+    assert display.emit("mark_done", {}, callback=True)["code"] == "forbidden"
+    assert display.emit("sync_clock", {}, callback=True)["ok"]
+
+
+def test_the_display_key_opens_neither_the_console_nor_the_report(app, client, room):
+    key = the_display_key(app, room)
+    assert not connect(app, role="facilitator", code=room.code, key=key).is_connected()
+    answer = client.post(f"/reports/{room.code}/unlock", json={"key": key})
+    assert answer.status_code == 403
+    assert client.get(f"/reports/{room.code}").status_code == 403
+    assert client.get(f"/reports/{room.code}.csv").status_code == 403
+
+
+def test_a_wrong_or_another_rooms_display_key_is_refused(app, live, room):
+    other, _ = live.create_room(load_agenda(ROOT / "agendas" / "quick-connect.yaml"))
+    assert not connect(app, role="display", code=room.code, key="x" * 32).is_connected()
+    assert not connect(app, role="display", code=room.code, key=the_display_key(app, other)).is_connected()
+
+
+def test_the_console_carries_the_projector_link_and_the_page_serves_without_the_key(app, client, room):
+    console = connect(app, role="facilitator", code=room.code, key=room.facilitator_key)
+    snapshot = next(m["args"][0] for m in console.get_received() if m["name"] == "console")
+    assert snapshot["display_url"].endswith(f"/p/{room.code}#key={the_display_key(app, room)}")
+    page = client.get(f"/p/{room.code}")
+    assert page.status_code == 200
+    assert the_display_key(app, room).encode() not in page.data
+    assert client.get("/p/ZZZZZZ").status_code == 404
+
+
+def test_the_facilitator_clears_a_moment_and_the_attendee_sees_it_cleared(app, live, room):
+    console = connect(app, role="facilitator", code=room.code, key=room.facilitator_key)
+    phone = join(app, live, room, "Ana")
+    assert phone.emit("ask_moment", {"needed": True}, callback=True) == {"ok": True}
+    assert room.attendees[phone.attendee_id].moment
+    phone.get_received()
+    console.get_received()
+    assert console.emit("clear_moment", {"attendee_id": phone.attendee_id}, callback=True) == {"ok": True}
+    assert not room.attendees[phone.attendee_id].moment
+    you = [m["args"][0] for m in phone.get_received() if m["name"] == "you"]
+    assert you and you[-1]["attendee"]["moment"] is False
+    seen = [m["args"][0] for m in console.get_received() if m["name"] == "attendee"]
+    assert seen and seen[-1]["moment"] is False
+    refused = phone.emit("clear_moment", {"attendee_id": phone.attendee_id}, callback=True)
+    assert refused["code"] == "forbidden"
+
+
+def test_a_moment_cannot_be_cleared_once_the_workshop_has_ended(app, live, room):
+    console = connect(app, role="facilitator", code=room.code, key=room.facilitator_key)
+    phone = join(app, live, room, "Ana")
+    phone.emit("ask_moment", {"needed": True}, callback=True)
+    console.emit("end_workshop", {}, callback=True)
+    answer = console.emit("clear_moment", {"attendee_id": phone.attendee_id}, callback=True)
+    assert answer["code"] == "room_ended"
