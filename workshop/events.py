@@ -12,6 +12,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO
 
 from . import payload as p
 from .feedback import FeedbackError, clean_answers
+from .links import console_links
 from .live import Live
 from .room import RoomError
 
@@ -52,19 +53,6 @@ SERVER_ERROR = {"ok": False, "error": "Something went wrong on the server. Pleas
 def live() -> Live:
     """Return this app's rooms."""
     return current_app.extensions["workshop"]
-
-
-def join_url(code: str) -> str:
-    """Return the link attendees open to join a room."""
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    return f"{base.rstrip('/')}/j/{code}"
-
-
-def console_links(code: str) -> tuple[str, str]:
-    """Return a console's join link and its shareable report link."""
-    from .organizer import share_link
-
-    return join_url(code), share_link(code)
 
 
 @socketio.on("connect")
