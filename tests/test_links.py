@@ -128,6 +128,10 @@ def test_this_machine_has_a_lan_address_phones_could_open():
     assert found is not None and links.usable(found), "these tests need one non-loopback interface"
 
 
+def test_the_interfaces_alone_find_that_address_when_no_route_answers():
+    assert links.lan_address((links.interface_addresses,)) == links.lan_address((links.routed_addresses,))
+
+
 # -- in the app: every link from one place ---------------------------------------------------
 
 @pytest.fixture
