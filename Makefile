@@ -2,20 +2,30 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
-HOST ?= 127.0.0.1
+RUNTIME := $(VENV)/.installed-runtime
+STAMP := $(VENV)/.installed-dev
+HOST ?= 0.0.0.0
 PORT ?= 5000
 
 .PHONY: run test lint bench bench-quick clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# One stamp per set: `make run` installs only what the server needs ($(RUNTIME)); `make test` adds the
+# tools ($(STAMP)), and a `make run` after it finds both sets in place and installs nothing.
+$(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3'"; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+
+$(RUNTIME): requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(RUNTIME)
+
+$(STAMP): requirements.txt requirements-dev.txt $(RUNTIME)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP)
+# HOST=0.0.0.0 serves the venue's network: phones open the LAN address the server prints.
+run: $(RUNTIME)
 	$(BIN)/python -m workshop --host $(HOST) --port $(PORT)
 
 test: $(STAMP)

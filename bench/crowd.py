@@ -1,4 +1,4 @@
-"""A load-generator process: crowds of asyncio bots (workshop.simulate) that bench/run.py drives over a pipe.
+"""A load-generator process: crowds of asyncio bots (bench/simulate.py) that bench/run.py drives over a pipe.
 
 Each request is a tuple `(operation, *arguments)`; the answer goes back on the same pipe. Every wait is
 bounded by the timeout it is given.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from workshop.simulate import Bot, Crowd, Network
+from bench.simulate import Bot, Crowd, Network
 
 
 def serve(conn) -> None:

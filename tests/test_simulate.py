@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from workshop.simulate import Crowd, Network, random_answers
+from bench.simulate import Crowd, Network, random_answers
 
 from .support import ROOT, Server, facilitator, wait_until
 
@@ -71,7 +71,7 @@ def test_ten_bots_agree_pair_up_and_share_one_deadline(slow_server):
 def test_command_line_prints_the_report_as_json_last(slow_server):
     workshop = slow_server.create_workshop("quick-connect")
     out = subprocess.run(
-        [sys.executable, "-m", "workshop.simulate", "--url", slow_server.url, "--code", workshop["code"],
+        [sys.executable, "bench/simulate.py", "--url", slow_server.url, "--code", workshop["code"],
          "--attendees", "3", "--json"],
         cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr

@@ -1,4 +1,4 @@
-"""Run the server: `python -m workshop --host 127.0.0.1 --port 5000`.
+"""Run the server: `python -m workshop --host 0.0.0.0 --port 5000`.
 
 This is the only module that imports eventlet, and it patches the standard
 library before anything else is imported.
@@ -18,9 +18,11 @@ import logging  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
 import sys  # noqa: E402
+import textwrap  # noqa: E402
 
 import eventlet.wsgi  # noqa: E402
 
+from . import links  # noqa: E402
 from .app import create_app  # noqa: E402
 
 ENVIRONMENT_HELP = """
@@ -28,8 +30,9 @@ environment variables (each overrides the default, flags override them):
   WORKSHOP_INSTANCE           folder for the database and the server's keys (default: instance/)
   WORKSHOP_DB                 SQLite file (default: instance/workshop.db)
   WORKSHOP_AGENDAS            folder of agenda YAML files (default: agendas/)
-  WORKSHOP_PUBLIC_URL         public base URL for join links and QR codes,
-                              e.g. https://workshop.example.org (default: the request's host)
+  WORKSHOP_PUBLIC_URL         public base URL for join links and QR codes, e.g. behind a proxy
+                              or a tunnel: https://workshop.example.org (default: this laptop's
+                              LAN address, found at start)
   WORKSHOP_CORS_ORIGINS       comma-separated origins allowed to open sockets
                               (default: same origin only)
   WORKSHOP_PROXY_HOPS         how many reverse proxies to trust for X-Forwarded-* (default: 0)
@@ -53,7 +56,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         epilog=ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--host", default="0.0.0.0",
+                        help="address to listen on (default: 0.0.0.0, every interface, so that phones "
+                             "on the venue's network reach it; 127.0.0.1 keeps it to this laptop)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5000)),
                         help="port to listen on (default: $PORT or 5000)")
     parser.add_argument("--db", help="SQLite database file (default: instance/workshop.db)")
@@ -75,20 +80,26 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("workshop").setLevel(logging.INFO)
     listener = listen(args.host, args.port)
-    overrides = {"ASYNC_MODE": "eventlet"}
+    port = listener.getsockname()[1]
+    lan = links.lan_url(args.host, port)
+    overrides = {"ASYNC_MODE": "eventlet", "LAN_URL": lan, "LISTEN_HOST": args.host}
     for key, value in (("DB", args.db), ("AGENDAS", args.agendas), ("TIME_SCALE", args.time_scale),
                        ("GRACE_SECONDS", args.grace)):
         if value is not None:
             overrides[key] = value
     app = create_app(overrides)
-    shown_host = "127.0.0.1" if args.host == "0.0.0.0" else args.host
-    base = app.config.get("PUBLIC_URL") or f"http://{shown_host}:{args.port}"
-    print(f"Heart to Heart is running on {base}/", flush=True)
+    local = links.local_url(args.host, port)
+    base = links.choose_base(app.config.get("PUBLIC_URL"), local, lan)
+    also = f" (on this laptop also {local}/)" if base != local else ""
+    print(f"Heart to Heart is running on {base}/{also}", flush=True)
     print(f"  Start a workshop:  {base}/", flush=True)
     print(f"  Attendees join at: {base}/join", flush=True)
     print(f"  Organizer reports: {base}/organizer", flush=True)
     print(f"  Organizer key:     {organizer_key_note(app.config)}", flush=True)
     print(f"  Database:          {app.config['DB']}", flush=True)
+    warning = links.advice(base, args.host)
+    if warning:
+        print("\n" + textwrap.fill(warning, 96, initial_indent="  ", subsequent_indent="  "), flush=True)
     eventlet.wsgi.server(listener, app, max_size=args.max_connections, log_output=args.access_log)
 
 

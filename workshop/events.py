@@ -13,6 +13,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO
 from . import payload as p
 from .feedback import FeedbackError, clean_answers
 from .keys import display_key
+from .links import console_links
 from .live import Live
 from .room import RoomError
 
@@ -53,25 +54,6 @@ SERVER_ERROR = {"ok": False, "error": "Something went wrong on the server. Pleas
 def live() -> Live:
     """Return this app's rooms."""
     return current_app.extensions["workshop"]
-
-
-def join_url(code: str) -> str:
-    """Return the link attendees open to join a room."""
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    return f"{base.rstrip('/')}/j/{code}"
-
-
-def console_links(code: str) -> tuple[str, str, str]:
-    """Return a console's join link, its shareable report link and its projector link."""
-    from .organizer import share_link
-
-    return join_url(code), share_link(code), display_link(code)
-
-
-def display_link(code: str) -> str:
-    """Return the projector's link, on the same address as the join link; the key rides in the fragment."""
-    base = join_url(code).rsplit("/j/", 1)[0]
-    return f"{base}/p/{code}#key={display_key_of(code)}"
 
 
 def display_key_of(code: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import random
 import time
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -21,7 +20,7 @@ from flask import (
     url_for,
 )
 
-from . import chart, report
+from . import chart, links, report
 from .agenda import Agenda
 from .events import live
 from .feedback import summarize
@@ -82,12 +81,6 @@ def sign_in() -> None:
 def may_read(code: str) -> bool:
     """Tell whether this browser may read a workshop's report."""
     return is_organizer() or code in session.get("reports", [])
-
-
-def share_link(code: str) -> str:
-    """Return the shareable link to a workshop's report; the key rides in the fragment."""
-    base = (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
-    return f"{base}/reports/{code}#key={quote(report_key(current_app.config['SECRET_KEY'], code))}"
 
 
 def build_report(code: str, rng: random.Random) -> dict | None:
@@ -167,7 +160,7 @@ def report_page(code: str):
                       zip(data["feedback"]["questions"], data["questions"], strict=True)],
     }
     return render_template("report.html", report=data, charts=charts,
-                           share_link=share_link(code) if is_organizer() else None)
+                           share_link=links.report_url(code) if is_organizer() else None)
 
 
 @bp.post("/reports/<code>/unlock")

@@ -7,10 +7,11 @@ import time
 from urllib.parse import quote
 
 import segno
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
 
+from . import links
 from . import payload as p
-from .events import join_url, live
+from .events import live
 from .live import UNAVAILABLE, normal_code
 from .room import RoomError
 
@@ -83,7 +84,8 @@ def console(code: str):
     if room is None:
         abort(404)
     return render_template("console.html", code=room.code, title=room.agenda.title,
-                           join_url=join_url(room.code))
+                           join_url=links.join_url(room.code), base_url=links.base_url(),
+                           reach_warning=links.reach_warning())
 
 
 @bp.get("/p/<code>")
@@ -93,7 +95,7 @@ def projector(code: str):
     if room is None:
         abort(404)
     return render_template("projector.html", code=room.code, title=room.agenda.title,
-                           join_url=join_url(room.code))
+                           join_url=links.join_url(room.code))
 
 
 @bp.get("/join")
@@ -122,7 +124,7 @@ def qr_code(code: str):
     if room is None:
         abort(404)
     out = io.BytesIO()
-    segno.make(join_url(room.code), error="m").save(
+    segno.make(links.join_url(room.code), error="m").save(
         out, kind="svg", scale=8, border=2, dark="#1f2a37", light="#ffffff",
         title=f"QR code to join workshop {room.code}")
     return Response(out.getvalue(), mimetype="image/svg+xml")
@@ -157,12 +159,11 @@ def create_workshop():
     if agenda is None:
         return api_error(f"There is no agenda called '{name}'.", "unknown_agenda", 404)
     room, key = live().create_room(agenda, odd)
-    base = (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
     return jsonify({
         "code": room.code,
         "facilitator_key": key,
-        "console_url": f"{base}/facilitate/{room.code}#key={quote(key)}",
-        "join_url": join_url(room.code),
+        "console_url": links.console_url(room.code, key),
+        "join_url": links.join_url(room.code),
     }), 201
 
 

@@ -402,7 +402,7 @@ function updateControls() {
 
 function start(key) {
   $("no-key").hidden = true;
-  $("private-url").value = `${location.origin}/facilitate/${CODE}#key=${encodeURIComponent(key)}`;
+  $("private-url").value = `${document.body.dataset.baseUrl || location.origin}/facilitate/${CODE}#key=${encodeURIComponent(key)}`;
   socket = connect({ role: "facilitator", code: CODE, key });
   startClock(socket);
   const connection = $("connection");

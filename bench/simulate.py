@@ -1,6 +1,6 @@
 """Simulated attendees: real Socket.IO clients that join a room, follow it and report what they saw.
 
-    python -m workshop.simulate --url http://127.0.0.1:5000 --code K7QF3M --attendees 50 --agree --follow
+    python bench/simulate.py --url http://127.0.0.1:5000 --code K7QF3M --attendees 50 --agree --follow
 
 Written from docs/protocol.md alone. The benchmark in bench/ and tests/test_simulate.py drive the same
 bots through `Crowd` and `run_bots`. Each bot may pretend its phone's clock is off and its network slow
@@ -339,7 +339,7 @@ def print_report(report: dict, as_json: bool, out=sys.stdout) -> None:
 
 def main(argv=None) -> None:
     """Run the bots from the command line."""
-    parser = argparse.ArgumentParser(prog="python -m workshop.simulate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python bench/simulate.py", description=__doc__.split("\n")[0])
     parser.add_argument("--url", required=True, help="server base URL, e.g. http://127.0.0.1:5000")
     parser.add_argument("--code", required=True, help="the room code")
     parser.add_argument("--attendees", type=int, default=10, help="how many bots join (default: 10)")
