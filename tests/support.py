@@ -63,7 +63,7 @@ class Server:
             raise AssertionError(f"server exited early:\n{self.log.read_text()[-3000:]}")
         try:
             return requests.get(self.url + "/healthz", timeout=1).ok
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, or too slow to answer while it boots
             return False
 
     def kill(self) -> None:
