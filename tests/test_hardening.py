@@ -181,7 +181,7 @@ def valid_commands(view: dict) -> dict[str, dict]:
         "set_odd": {"odd": "facilitator" if view["odd"] == "triad" else "triad"},
         "swap_people": {"a": first["members"][0], "b": other["members"][1]},
         "move_person": {"attendee_id": first["members"][0], "group_id": other["id"]},
-        "open_feedback": {}, "close_feedback": {}, "end_workshop": {},
+        "clear_moment": {"attendee_id": ids[1]}, "open_feedback": {}, "close_feedback": {}, "end_workshop": {},
     }
 
 
@@ -649,7 +649,7 @@ def facilitator_fields(view: dict) -> dict[str, dict[str, st.SearchStrategy]]:
         "set_odd": {"odd": st.sampled_from(["triad", "facilitator", "Triad", ""])},
         "swap_people": {"a": people, "b": people},
         "move_person": {"attendee_id": people, "group_id": groups},
-        "open_feedback": {}, "close_feedback": {},
+        "clear_moment": {"attendee_id": people}, "open_feedback": {}, "close_feedback": {},
     }
 
 
