@@ -39,6 +39,10 @@ environment variables (each overrides the default, flags override them):
   WORKSHOP_FEEDBACK_THRESHOLD responses needed before feedback results show (default: 5, min 3)
   WORKSHOP_ORGANIZER_KEY      organizer secret for /organizer (default: generated once
                               and kept in instance/organizer.key)
+  WORKSHOP_REQUIRE_ORGANIZER_KEY  1: starting a workshop needs the organizer key (or an organizer
+                              signed in at /organizer), on the home page and the API (default: 0)
+  WORKSHOP_MAX_ROOMS          most open workshops at once; more are refused until one ends
+                              (default: 1000)
   PORT                        port, when --port is not given (as on most hosts)
 """
 
@@ -61,6 +65,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--grace", type=float, help="seconds a disconnected attendee keeps their place")
     parser.add_argument("--max-connections", type=int, default=10_000,
                         help="most simultaneous connections (default: 10000)")
+    parser.add_argument("--require-organizer-key", action="store_true", default=None,
+                        help="only someone with the organizer key may start a workshop "
+                             "(default: anyone, a few per hour per address)")
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
     return parser.parse_args(argv)
 
@@ -72,7 +79,7 @@ def main(argv=None) -> None:
     listener = listen(args.host, args.port)
     overrides = {"ASYNC_MODE": "eventlet"}
     for key, value in (("DB", args.db), ("AGENDAS", args.agendas), ("TIME_SCALE", args.time_scale),
-                       ("GRACE_SECONDS", args.grace)):
+                       ("GRACE_SECONDS", args.grace), ("REQUIRE_ORGANIZER_KEY", args.require_organizer_key)):
         if value is not None:
             overrides[key] = value
     app = create_app(overrides)

@@ -12,7 +12,8 @@ from flask_socketio import ConnectionRefusedError, SocketIO
 
 from . import payload as p
 from .feedback import FeedbackError, clean_answers
-from .live import Live
+from .limits import Crowded, address_key
+from .live import NOT_KNOWN, Live, is_code, normal_code
 from .room import RoomError
 
 log = logging.getLogger(__name__)
@@ -67,20 +68,54 @@ def console_links(code: str) -> tuple[str, str]:
     return join_url(code), share_link(code)
 
 
+def too_many(retry_after: int) -> str:
+    """Say that an address is out of tries, without a word about the code it sent."""
+    return f"Too many attempts from your network. Please try again in {retry_after} s."
+
+
+def check_code(attempt):
+    """Run a check that tells a real code from a wrong one in this address's turn (see CodeGuard).
+
+    `attempt()` returns `(answer, known)`: `known` is false when the code or token named
+    nothing, which spends the address's budget. Raises Crowded when too many wait already.
+    """
+    return live().code_guard.check(address_key(request.remote_addr), attempt)
+
+
 @socketio.on("connect")
 def on_connect(auth):
     """Admit an attendee by token or a facilitator by key."""
     try:
         auth = p.as_object(auth)
         role = p.choice(auth, "role", ("attendee", "facilitator"))
-        code = p.text(auth, "code", 12)
+        code = normal_code(p.text(auth, "code", 12))
         if role == "attendee":
-            live().connect_attendee(request.sid, code, p.text(auth, "token", 64))
+            connect_attendee(code, p.text(auth, "token", 64))
         else:
             live().connect_facilitator(request.sid, code, p.text(auth, "key", 64), console_links)
     except (p.PayloadError, RoomError) as error:
         code = "bad_auth" if isinstance(error, p.PayloadError) else error.code
         raise ConnectionRefusedError(error.message, {"code": code}) from None
+    except Crowded as crowded:
+        raise ConnectionRefusedError(too_many(crowded.retry_after),
+                                     {"code": "rate_limited", "retry_after": crowded.retry_after}) from None
+
+
+def connect_attendee(code: str, token: str) -> None:
+    """Let an attendee in by token, through the code guard: an unknown code or token spends the budget."""
+    if not is_code(code):
+        raise RoomError(NOT_KNOWN, "unknown_attendee")
+
+    def attempt():
+        try:
+            live().connect_attendee(request.sid, code, token)
+        except RoomError as error:
+            return error, error.code != "unknown_attendee"
+        return None, True
+
+    refusal = check_code(attempt)
+    if refusal is not None:
+        raise refusal
 
 
 @socketio.on("disconnect")
@@ -166,7 +201,7 @@ def ask_moment(live, conn, data):
 
 @command("send_feedback", "attendee")
 def send_feedback(live, conn, data):
-    room = live.rooms[conn.code]
+    room = live.open_room(conn.code)
     room.check_can_answer(conn.attendee_id)
     answers = clean_answers(room.questions, data.get("answers"))
     live.run(conn.code, lambda room: room.answer(conn.attendee_id, answers))
