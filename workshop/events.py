@@ -295,5 +295,7 @@ def close_feedback(live, conn, data):
 
 @command("end_workshop", "facilitator")
 def end_workshop(live, conn, data):
+    if live.room(conn.code) is None:
+        return  # it has ended and left memory: ending it again changes nothing
     live.run(conn.code, lambda room: room.end(live.clock()))
     live.store.forget_who_answered(conn.code)
