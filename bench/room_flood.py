@@ -5,7 +5,8 @@
 Serves the app under eventlet on 127.0.0.1 in this process (so that Live's maps can be read),
 behind one trusted proxy hop, and floods POST /api/workshops from `--addresses` made-up
 addresses (X-Forwarded-For), `--tries` each. Then it ends every room through Live.run, as
-`end_workshop` does, and floods again from other addresses. Prints one JSON object; docs/reliability.md keeps the figures.
+`end_workshop` does, and floods again from other addresses. Prints one JSON object;
+docs/reliability.md keeps the figures.
 """
 
 import warnings
@@ -52,7 +53,7 @@ def flood(url: str, addresses: int, tries: int, first: int = 0) -> dict:
     counts: dict[str, int] = {}
     session = requests.Session()
     began = time.monotonic()
-    for t in range(tries):
+    for _ in range(tries):
         for a in range(first, first + addresses):
             answer = session.post(f"{url}/api/workshops", json={"agenda": "quick-connect"},
                                   headers={"X-Forwarded-For": f"10.{a // 250}.{a % 250}.7"}, timeout=10)

@@ -17,7 +17,6 @@ import requests
 import socketio as sio
 
 from workshop import create_app
-from workshop.events import socketio
 from workshop.limits import CodeGuard, Crowded, address_key
 from workshop.live import CODE_ALPHABET
 
