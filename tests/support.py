@@ -88,8 +88,9 @@ class Server:
     # -- HTTP helpers ----------------------------------------------------------
 
     def create_workshop(self, agenda: str = "quick-connect", **extra) -> dict:
-        """Start a workshop through the API."""
-        response = requests.post(self.url + "/api/workshops", json={"agenda": agenda, **extra}, timeout=5)
+        """Start a workshop through the API, as the organizer: tests start more than one address may."""
+        body = {"agenda": agenda, "organizer_key": self.env.get("WORKSHOP_ORGANIZER_KEY"), **extra}
+        response = requests.post(self.url + "/api/workshops", json=body, timeout=5)
         assert response.status_code == 201, response.text
         return response.json()
 

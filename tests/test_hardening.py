@@ -181,7 +181,8 @@ def valid_commands(view: dict) -> dict[str, dict]:
         "set_odd": {"odd": "facilitator" if view["odd"] == "triad" else "triad"},
         "swap_people": {"a": first["members"][0], "b": other["members"][1]},
         "move_person": {"attendee_id": first["members"][0], "group_id": other["id"]},
-        "clear_moment": {"attendee_id": ids[1]}, "open_feedback": {}, "close_feedback": {}, "end_workshop": {},
+        "clear_moment": {"attendee_id": ids[1]},
+        "open_feedback": {}, "close_feedback": {}, "end_workshop": {},
     }
 
 

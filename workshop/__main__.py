@@ -44,6 +44,10 @@ environment variables (each overrides the default, flags override them):
                               printed that once, and kept in instance/organizer.key);
                               changing it signs every organizer out
   WORKSHOP_ORGANIZER_IDLE_HOURS  an organizer sign-in unused this long ends (default: 12)
+  WORKSHOP_REQUIRE_ORGANIZER_KEY  1: starting a workshop needs the organizer key (or an organizer
+                              signed in at /organizer), on the home page and the API (default: 0)
+  WORKSHOP_MAX_ROOMS          most open workshops at once; more are refused until one ends
+                              (default: 1000)
   PORT                        port, when --port is not given (as on most hosts)
 """
 
@@ -68,6 +72,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--grace", type=float, help="seconds a disconnected attendee keeps their place")
     parser.add_argument("--max-connections", type=int, default=10_000,
                         help="most simultaneous connections (default: 10000)")
+    parser.add_argument("--require-organizer-key", action="store_true", default=None,
+                        help="only someone with the organizer key may start a workshop "
+                             "(default: anyone, a few per hour per address)")
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
     return parser.parse_args(argv)
 
@@ -84,7 +91,7 @@ def main(argv=None) -> None:
     lan = links.lan_url(args.host, port)
     overrides = {"ASYNC_MODE": "eventlet", "LAN_URL": lan, "LISTEN_HOST": args.host}
     for key, value in (("DB", args.db), ("AGENDAS", args.agendas), ("TIME_SCALE", args.time_scale),
-                       ("GRACE_SECONDS", args.grace)):
+                       ("GRACE_SECONDS", args.grace), ("REQUIRE_ORGANIZER_KEY", args.require_organizer_key)):
         if value is not None:
             overrides[key] = value
     app = create_app(overrides)

@@ -32,6 +32,8 @@ ENVIRONMENT = {
     "ORGANIZER_KEY": str,
     "ORGANIZER_IDLE_HOURS": float,
     "PROXY_HOPS": int,
+    "REQUIRE_ORGANIZER_KEY": lambda value: value.strip().lower() in ("1", "true", "yes", "on"),
+    "MAX_ROOMS": int,
 }
 
 
@@ -78,6 +80,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         ASYNC_MODE=None,
         CLOCK=True,
         PROXY_HOPS=0,
+        REQUIRE_ORGANIZER_KEY=False,
+        MAX_ROOMS=1000,
+        LIMITS={},  # tests only: {"codes": {...CodeGuard...}, "creations": {...RateLimit...}}
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     app.config.update(config_from_environment())
@@ -118,7 +123,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
-    live = Live(Store(app.config["DB"]), socketio, Path(app.config["AGENDAS"]), settings)
+    live = Live(Store(app.config["DB"]), socketio, Path(app.config["AGENDAS"]), settings,
+                limits=app.config["LIMITS"], max_rooms=app.config["MAX_ROOMS"])
     live.boot()
     app.extensions["workshop"] = live
 

@@ -82,6 +82,7 @@ class Dyads:
         return Change(groups={group.id}, personal=group.people)
 
     def _place(self, attendee, rng) -> Change:
+        self._check_open()
         pairing_started = self.groups or self.waiting or self.step["kind"] in ("round", "pairing")
         if not pairing_started or not self.eligible(attendee) or attendee.id in self.groups.of \
                 or attendee.id in self.waiting:
@@ -89,6 +90,7 @@ class Dyads:
         return self._live_change(regroup.add_person, rng, attendee.id, self.history, rng, odd=self.odd)
 
     def _unplace(self, attendee_id: str, rng) -> Change:
+        self._check_open()
         if attendee_id not in self.groups.of and attendee_id not in self.waiting:
             return Change()
         return self._live_change(regroup.remove_person, rng, attendee_id, self.history, rng, odd=self.odd)
@@ -109,6 +111,7 @@ class Dyads:
         return Change(met=groups)
 
     def _regroup(self, after: pairing.Pairing, rng, people: set[str] = frozenset()) -> Change:
+        self._check_open()  # every change of groups passes here: an ended room keeps its last groups
         since = self.round_no if self.step["kind"] == "round" else self.round_no + 1
         done = self.groups.apply(after, lambda: f"g_{rng.getrandbits(64):016x}", since)
         self.done_count -= sum(self.group_done(group) for group in done.dropped)

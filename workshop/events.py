@@ -13,8 +13,9 @@ from flask_socketio import ConnectionRefusedError, SocketIO
 from . import payload as p
 from .feedback import FeedbackError, clean_answers
 from .keys import display_key
+from .limits import Crowded, address_key
 from .links import console_links
-from .live import Live
+from .live import NOT_KNOWN, Live, is_code, normal_code
 from .room import RoomError
 
 log = logging.getLogger(__name__)
@@ -61,15 +62,29 @@ def display_key_of(code: str) -> str:
     return display_key(current_app.config["SECRET_KEY"], code)
 
 
+def too_many(retry_after: int) -> str:
+    """Say that an address is out of tries, without a word about the code it sent."""
+    return f"Too many attempts from your network. Please try again in {retry_after} s."
+
+
+def check_code(attempt):
+    """Run a check that tells a real code from a wrong one in this address's turn (see CodeGuard).
+
+    `attempt()` returns `(answer, known)`: `known` is false when the code or token named
+    nothing, which spends the address's budget. Raises Crowded when too many wait already.
+    """
+    return live().code_guard.check(address_key(request.remote_addr), attempt)
+
+
 @socketio.on("connect")
 def on_connect(auth):
     """Admit an attendee by token, a facilitator by key, or a projector by its display key."""
     try:
         auth = p.as_object(auth)
         role = p.choice(auth, "role", ("attendee", "facilitator", "display"))
-        code = p.text(auth, "code", 12)
+        code = normal_code(p.text(auth, "code", 12))
         if role == "attendee":
-            live().connect_attendee(request.sid, code, p.text(auth, "token", 64))
+            connect_attendee(code, p.text(auth, "token", 64))
         elif role == "display":
             live().connect_display(request.sid, code, p.text(auth, "key", 64), display_key_of)
         else:
@@ -77,6 +92,26 @@ def on_connect(auth):
     except (p.PayloadError, RoomError) as error:
         code = "bad_auth" if isinstance(error, p.PayloadError) else error.code
         raise ConnectionRefusedError(error.message, {"code": code}) from None
+    except Crowded as crowded:
+        raise ConnectionRefusedError(too_many(crowded.retry_after),
+                                     {"code": "rate_limited", "retry_after": crowded.retry_after}) from None
+
+
+def connect_attendee(code: str, token: str) -> None:
+    """Let an attendee in by token, through the code guard: an unknown code or token spends the budget."""
+    if not is_code(code):
+        raise RoomError(NOT_KNOWN, "unknown_attendee")
+
+    def attempt():
+        try:
+            live().connect_attendee(request.sid, code, token)
+        except RoomError as error:
+            return error, error.code != "unknown_attendee"
+        return None, True
+
+    refusal = check_code(attempt)
+    if refusal is not None:
+        raise refusal
 
 
 @socketio.on("disconnect")
@@ -162,7 +197,7 @@ def ask_moment(live, conn, data):
 
 @command("send_feedback", "attendee")
 def send_feedback(live, conn, data):
-    room = live.rooms[conn.code]
+    room = live.open_room(conn.code)
     room.check_can_answer(conn.attendee_id)
     answers = clean_answers(room.questions, data.get("answers"))
     live.run(conn.code, lambda room: room.answer(conn.attendee_id, answers))
@@ -262,5 +297,7 @@ def close_feedback(live, conn, data):
 
 @command("end_workshop", "facilitator")
 def end_workshop(live, conn, data):
+    if live.room(conn.code) is None:
+        return  # it has ended and left memory: ending it again changes nothing
     live.run(conn.code, lambda room: room.end(live.clock()))
     live.store.forget_who_answered(conn.code)

@@ -20,8 +20,8 @@ from pathlib import Path
 from . import broadcast
 from .agenda import Agenda, AgendaError, load_agendas
 from .keys import digest, new_secret, same
-from .limits import RateLimit
-from .room import AWAY, PRESENT, Change, Room, RoomError, Settings
+from .limits import CodeGuard, RateLimit
+from .room import AWAY, ENDED, PRESENT, Change, Room, RoomError, Settings
 from .store import Store
 from .view import console_view, display_view, room_view, you_view
 
@@ -41,6 +41,11 @@ def normal_code(code: str) -> str:
     return code.strip().upper().replace("-", "").replace(" ", "")
 
 
+def is_code(code: str) -> bool:
+    """Tell whether a (normalized) code could name a room at all; that much is no secret."""
+    return len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code)
+
+
 @dataclass(frozen=True)
 class Connection:
     code: str
@@ -52,7 +57,8 @@ class Live:
     """Every open room of this process, with its lock, its people's connections and its deadlines."""
 
     def __init__(self, store: Store, socketio, agendas_dir: Path, settings: Settings,
-                 clock=now_ms, rng: random.Random | None = None, tick_s: float = 0.05):
+                 clock=now_ms, rng: random.Random | None = None, tick_s: float = 0.05,
+                 limits: dict | None = None, max_rooms: int = 1000):
         self.store = store
         self.socketio = socketio
         self.agendas_dir = Path(agendas_dir)
@@ -69,7 +75,12 @@ class Live:
         self.timer_at: dict[str, int] = {}
         self.order = itertools.count()
         self.running = False
-        self.failed_joins = RateLimit(per_second=10 / 60, burst=10)
+        limits = limits or {}
+        # One budget per address for every check that tells a real code from a wrong one.
+        self.code_guard = CodeGuard(sleep=lambda seconds: self.socketio.sleep(seconds),
+                                    **limits.get("codes", {}))
+        self.creations = RateLimit(**limits.get("creations", {"per_second": 1 / 60, "burst": 20}))
+        self.max_rooms = max_rooms
         self.event_limit = RateLimit(per_second=10, burst=40)
 
     # -- life cycle ----------------------------------------------------------
@@ -115,12 +126,15 @@ class Live:
             when, _, code, kind, arg = heapq.heappop(self.deadlines)
             if code not in self.rooms:
                 continue
-            if kind == "timer":
-                if self.timer_at.get(code) == when:
-                    del self.timer_at[code]
-                self.run(code, lambda room: room.tick(now))
-            else:
-                self.run(code, lambda room, who=arg: room.expire_away(who, now, self.rng))
+            try:
+                if kind == "timer":
+                    if self.timer_at.get(code) == when:
+                        del self.timer_at[code]
+                    self.run(code, lambda room: room.tick(now))
+                else:
+                    self.run(code, lambda room, who=arg: room.expire_away(who, now, self.rng))
+            except RoomError:  # the room ended meanwhile: nothing is due any more
+                continue
 
     # -- agendas and rooms ---------------------------------------------------
 
@@ -130,6 +144,9 @@ class Live:
 
     def create_room(self, agenda: Agenda, odd: str | None = None) -> tuple[Room, str]:
         """Open a new room for an agenda; return it with its facilitator key."""
+        if len(self.rooms) >= self.max_rooms:
+            raise RoomError("This server is running as many workshops as it can. Please try again later.",
+                            "server_full")
         key = new_secret()
         code = self._free_code()
         room = Room(code, digest(key), agenda, self.clock(), Settings(**vars(self.settings)))
@@ -157,23 +174,61 @@ class Live:
         room = self.rooms.get(normal_code(code))
         return room if room is not None and room.status == "open" else None
 
+    def open_room(self, code: str) -> Room:
+        """Return a room in memory, or refuse: an ended room has left memory."""
+        room = self.room(code)
+        if room is None:
+            raise RoomError(ENDED_MESSAGE, "room_ended")
+        return room
+
+    def exists(self, code: str) -> bool:
+        """Tell whether a code names a workshop, open or ended (the code guard's notion of a known code)."""
+        return normal_code(code) in self.rooms or self.store.room_exists(normal_code(code))
+
+    def _release(self, code: str) -> None:
+        """Let an ended room leave memory: its console and its report read the database from now on."""
+        room = self.rooms.pop(code, None)
+        self.locks.pop(code, None)
+        self.timer_at.pop(code, None)
+        for attendee in room.attendees.values() if room else ():
+            self.tokens.pop(attendee.token_hash, None)
+
     # -- commands ------------------------------------------------------------
 
     def run(self, code: str, command, then=None) -> Change:
         """Apply a command to a room under its lock; commit, then broadcast, then `then(room)`."""
-        with self.locks[code]:
-            room = self.rooms[code]
+        lock = self.locks.get(code)
+        if lock is None:
+            raise RoomError(ENDED_MESSAGE, "room_ended")
+        with lock:
+            room = self.rooms.get(code)
+            if room is None:  # it ended and left memory while this command waited
+                raise RoomError(ENDED_MESSAGE, "room_ended")
             now = self.clock()
-            change = command(room)
             try:
+                change = command(room)
                 self._commit(room, change, now)
             except Exception:
-                # What was not committed did not happen: go back to the last committed state.
-                self.rooms[code] = self.store.load_room(code)
+                # What was not committed did not happen, whether the command or the commit
+                # failed half-way: go back to the last committed state.
+                self._reload(code)
                 raise
             if then is not None:
                 then(room)
-            return change
+            ended = room.status == ENDED
+        if ended:
+            self._release(code)
+        return change
+
+    def _reload(self, code: str) -> None:
+        """Put the room back as the database has it."""
+        try:
+            room = self.rooms[code] = self.store.load_room(code)
+        except Exception:
+            log.exception("room %s could not be read back", code)
+            return
+        self.timer_at.pop(code, None)
+        self._schedule_timer(room)
 
     def _commit(self, room: Room, change: Change, now: int, send: bool = True) -> None:
         if not change:
@@ -218,13 +273,15 @@ class Live:
 
     def connect_attendee(self, sid: str, code: str, token: str) -> None:
         """Let an attendee's phone in, replacing an older connection for the same token."""
+        code = normal_code(code)
         found = self.tokens.get(digest(token))
         room = self.room(code)
-        if room is None:
-            raise RoomError(UNAVAILABLE, "room_unavailable")
-        if found is None or found[0] != room.code:
-            raise RoomError("This phone is not known in this workshop; please join again.",
-                            "unknown_attendee")
+        if room is None or found is None or found[0] != room.code:
+            # One answer for a wrong code and for a wrong token in a real room, so that it tells
+            # nothing; only a phone that holds a real token of an ended room hears that it ended.
+            if room is None and self.store.attendee_code(digest(token)) == code:
+                raise RoomError(ENDED_MESSAGE, "room_ended")
+            raise RoomError(NOT_KNOWN, "unknown_attendee")
         attendee_id = found[1]
         replaced = []
 
@@ -246,10 +303,14 @@ class Live:
 
     def connect_facilitator(self, sid: str, code: str, key: str, links) -> None:
         """Let a facilitator's console in and send it the whole room."""
-        room = self.rooms.get(normal_code(code)) or self._reopen_ended(normal_code(code))
-        if room is None or not same(room.key_hash, digest(key)):
-            raise RoomError("That facilitator link is not valid.", "wrong_key")
-        with self.locks[room.code]:
+        code = normal_code(code)
+        room, lock = self.rooms.get(code), self.locks.get(code)
+        if room is None or lock is None:
+            self._connect_to_ended(sid, code, key, links)
+            return
+        if not same(room.key_hash, digest(key)):
+            raise RoomError(WRONG_KEY, "wrong_key")
+        with lock:
             self.connections[sid] = Connection(room.code, "facilitator")
             self.socketio.server.enter_room(sid, room.code, namespace="/")
             self.socketio.server.enter_room(sid, broadcast.facilitators(room.code), namespace="/")
@@ -260,21 +321,30 @@ class Live:
         code = normal_code(code)
         if not same(key, expected_key(code)):  # checked before any room is loaded for a guessed code
             raise RoomError("That projector link is not valid.", "wrong_key")
-        room = self.rooms.get(code) or self._reopen_ended(code)
-        if room is None:
-            raise RoomError("That projector link is not valid.", "wrong_key")
+        room = self.rooms.get(code)
+        if room is None:  # ended, or never was: an ended room is read for this one answer, not kept
+            if self.store.room_key_hash(code) is None:
+                raise RoomError("That projector link is not valid.", "wrong_key")
+            self.connections[sid] = Connection(code, "display")
+            self.socketio.emit("display", display_view(self.store.load_room(code)), to=sid)
+            return
         with self.locks[room.code]:
             self.connections[sid] = Connection(room.code, "display")
             self.socketio.server.enter_room(sid, broadcast.displays(room.code), namespace="/")
             self.socketio.emit("display", display_view(room), to=sid)
 
-    def _reopen_ended(self, code: str) -> Room | None:
-        """Load an ended room (not loaded at start) so that its console still opens, read-only."""
-        if not self.store.room_exists(code):
-            return None
+    def _connect_to_ended(self, sid: str, code: str, key: str, links) -> None:
+        """Show an ended room's console from the database, read-only, and only once its key is right.
+
+        The room is read for this one answer and not kept: knowing codes must not be enough
+        to pull finished workshops back into memory.
+        """
+        key_hash = self.store.room_key_hash(code)
+        if key_hash is None or not same(key_hash, digest(key)):
+            raise RoomError(WRONG_KEY, "wrong_key")
         room = self.store.load_room(code)
-        self._adopt(room)
-        return room
+        self.connections[sid] = Connection(code, "facilitator")
+        self.socketio.emit("console", console_view(room, *links(code)), to=sid)
 
     def disconnect(self, sid: str) -> None:
         """Forget a connection; an attendee becomes away, and gone after the grace period."""
@@ -285,10 +355,12 @@ class Live:
         if self.attendee_sids.get(attendee_id) != sid:
             return
         del self.attendee_sids[attendee_id]
-        room = self.rooms.get(connection.code)
-        if room is None:
+        if connection.code not in self.rooms:
             return
-        self.run(room.code, lambda r: r.disconnect(attendee_id, self.clock()))
+        try:
+            self.run(connection.code, lambda r: r.disconnect(attendee_id, self.clock()))
+        except RoomError:  # the room ended meanwhile
+            pass
 
     def kick(self, attendee_id: str, message: str) -> None:
         """Tell a removed attendee's phone, then close its connection."""
@@ -304,5 +376,8 @@ class Live:
 
 
 
+ENDED_MESSAGE = "This workshop has ended. Thank you for taking part."
+NOT_KNOWN = "This phone is not known in an open workshop with this code; please join again."
+WRONG_KEY = "That facilitator link is not valid."
 UNAVAILABLE = ("There is no open workshop with that code, or it is not taking new people right now. "
                "Check the code with your facilitator.")

@@ -128,6 +128,7 @@ class Room(Dyads):
 
     def connect(self, attendee_id: str, now: int, rng) -> Change:
         """Mark an attendee connected; someone who was gone comes back into the pairing."""
+        self._check_open()
         attendee = self._attendee(attendee_id)
         if attendee.status == REMOVED:
             raise RoomError("The facilitator has removed you from this workshop.", "removed")
@@ -137,15 +138,16 @@ class Room(Dyads):
     def disconnect(self, attendee_id: str, now: int) -> Change:
         """Mark an attendee away; they keep their group through the grace period."""
         attendee = self.attendees.get(attendee_id)
-        if attendee is None or attendee.status != PRESENT:
-            return Change()
+        if self.status != OPEN or attendee is None or attendee.status != PRESENT:
+            return Change()  # an ended room keeps everyone as they were when it ended
         self._set_status(attendee, AWAY, now)
         return Change(attendees={attendee_id})
 
     def expire_away(self, attendee_id: str, now: int, rng) -> Change:
         """Treat an attendee as gone once their grace period has passed, and re-pair their partner."""
         attendee = self.attendees.get(attendee_id)
-        if attendee is None or attendee.status != AWAY or attendee.away_since + self.settings.grace_ms > now:
+        if self.status != OPEN or attendee is None or attendee.status != AWAY \
+                or attendee.away_since + self.settings.grace_ms > now:
             return Change()
         self._set_status(attendee, GONE, attendee.away_since)
         return Change(attendees={attendee_id}).merge(self._unplace(attendee_id, rng))
@@ -237,6 +239,8 @@ class Room(Dyads):
     def tick(self, now: int) -> Change:
         """Act on every deadline that has passed, as if the server had been there."""
         change = Change()
+        if self.status != OPEN:
+            return change  # its timer stopped when it ended
         while self.timer and self.timer.expired(now):
             if self.step["kind"] == "round":
                 change.merge(self._next_phase(self.timer.deadline))
@@ -360,6 +364,7 @@ class Room(Dyads):
         return attendee
 
     def _set_status(self, attendee: Attendee, status: str, away_since: int | None) -> None:
+        self._check_open()
         self.present += (status == PRESENT) - (attendee.status == PRESENT)
         attendee.status, attendee.away_since = status, away_since
 

@@ -299,6 +299,18 @@ class Store:
         with self.lock:
             return self.db.execute("SELECT 1 FROM rooms WHERE code = ?", [code]).fetchone() is not None
 
+    def room_key_hash(self, code: str) -> str | None:
+        """Return the hash of a room's facilitator key, open or ended."""
+        with self.lock:
+            row = self.db.execute("SELECT key_hash FROM rooms WHERE code = ?", [code]).fetchone()
+        return row[0] if row else None
+
+    def attendee_code(self, token_hash: str) -> str | None:
+        """Return the code of the room an attendee token belongs to, open or ended."""
+        with self.lock:
+            row = self.db.execute("SELECT code FROM attendees WHERE token_hash = ?", [token_hash]).fetchone()
+        return row[0] if row else None
+
     def attendance(self, code: str) -> list[list[int]]:
         """Return a room's present count per minute, oldest first."""
         with self.lock:

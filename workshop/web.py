@@ -7,12 +7,15 @@ import time
 from urllib.parse import quote
 
 import segno
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request
 
 from . import links
 from . import payload as p
-from .events import live
-from .live import UNAVAILABLE, normal_code
+from .agenda import Agenda
+from .events import check_code, live, too_many
+from .keys import same
+from .limits import Crowded, address_key
+from .live import UNAVAILABLE, is_code, normal_code
 from .room import RoomError
 
 bp = Blueprint("web", __name__)
@@ -34,9 +37,12 @@ def secure_headers(response: Response) -> Response:
     return response
 
 
-def api_error(message: str, code: str, status: int):
-    """Return a JSON error for a person and a program."""
-    return jsonify({"error": message, "code": code}), status
+def api_error(message: str, code: str, status: int, retry_after=None):
+    """Return a JSON error for a person and a program; a limit also says when to try again."""
+    if retry_after is None:
+        return jsonify({"error": message, "code": code}), status
+    return (jsonify({"error": message, "code": code, "retry_after": int(retry_after)}), status,
+            {"Retry-After": str(retry_after)})
 
 
 def json_body() -> dict:
@@ -57,76 +63,147 @@ def bad_payload(error: p.PayloadError):
 
 # -- pages ---------------------------------------------------------------------
 
+def creation_refused(key) -> tuple[str, str, int, dict] | None:
+    """Say why this request may not start a workshop: the address's limit, or a missing organizer key.
+
+    A signed-in organizer, or a request carrying the organizer key, is not limited. A
+    wrong key spends the address's budget like any other try, so the key cannot be guessed
+    here faster than workshops can be started.
+    """
+    from .organizer import is_organizer
+
+    if is_organizer() or (isinstance(key, str) and key and same(key, current_app.config["ORGANIZER_KEY"])):
+        return None
+    address, now = address_key(request.remote_addr), time.monotonic()
+    if not live().creations.allow(address, now):
+        wait = live().creations.retry_after(address, now)
+        return (f"Too many workshops were started from your network. Please try again in {wait} s.",
+                "rate_limited", 429, {"Retry-After": str(wait)})
+    if current_app.config.get("REQUIRE_ORGANIZER_KEY"):
+        return ("Starting a workshop on this server needs the organizer key.", "organizer_key_required",
+                403, {})
+    return None
+
+
+def needs_key() -> bool:
+    """Tell whether the home page must ask for the organizer key to start a workshop."""
+    from .organizer import is_organizer
+
+    return bool(current_app.config.get("REQUIRE_ORGANIZER_KEY")) and not is_organizer()
+
+
 @bp.get("/")
 def home():
     """List the agendas and offer to start a workshop."""
     agendas, errors = live().agendas()
-    return render_template("home.html", agendas=list(agendas.values()), errors=errors)
+    return render_template("home.html", agendas=list(agendas.values()), errors=errors, need_key=needs_key())
 
 
 @bp.post("/workshops")
 def start_workshop():
     """Start a workshop from the home page's form and open its console."""
+    refused = creation_refused(request.form.get("organizer_key", "").strip())
+    if refused:
+        message, _, status, headers = refused
+        return render_template("error.html", title="The workshop was not started", message=message), \
+            status, headers
     agendas, _ = live().agendas()
     agenda = agendas.get(request.form.get("agenda", ""))
     odd = request.form.get("odd") or None
     if agenda is None or odd not in (None, "triad", "facilitator"):
         return render_template("error.html", title="That agenda is not available",
                                message="Pick one of the agendas on the home page."), 400
-    room, key = live().create_room(agenda, odd)
+    try:
+        room, key = live().create_room(agenda, odd)
+    except RoomError as error:
+        return render_template("error.html", title="The workshop was not started", message=error.message), 503
     return redirect(f"/facilitate/{room.code}#key={quote(key)}", code=303)
+
+
+def guarded_page(attempt, code: str):
+    """Answer a page that tells a real code from a wrong one, in this address's turn."""
+    try:
+        return check_code(attempt)
+    except Crowded as crowded:
+        return render_template("join.html", code=code, error=too_many(crowded.retry_after)), 429, \
+            {"Retry-After": str(crowded.retry_after)}
 
 
 @bp.get("/facilitate/<code>")
 def console(code: str):
-    """Serve the facilitator console; its key stays in the URL fragment."""
-    room = live().rooms.get(normal_code(code))
-    if room is None:
+    """Serve the facilitator console, for an open or an ended workshop; its key stays in the URL fragment."""
+    code = normal_code(code)
+    if not is_code(code):
         abort(404)
-    return render_template("console.html", code=room.code, title=room.agenda.title,
-                           join_url=links.join_url(room.code), base_url=links.base_url(),
-                           reach_warning=links.reach_warning())
+
+    def attempt():
+        room = live().rooms.get(code)
+        record = None if room else live().store.room_record(code)
+        if room is None and record is None:
+            return (render_template("error.html", title="There is no workshop with that code",
+                                    message="Check the facilitator link."), 404), False
+        title = room.agenda.title if room else Agenda.from_dict(record["agenda"]).title
+        return render_template("console.html", code=code, title=title, join_url=links.join_url(code),
+                               base_url=links.base_url(), reach_warning=links.reach_warning()), True
+
+    return guarded_page(attempt, code)
 
 
 @bp.get("/p/<code>")
 def projector(code: str):
-    """Serve the projector's page; its display key stays in the URL fragment."""
-    room = live().rooms.get(normal_code(code))
-    if room is None:
+    """Serve the projector's page, for an open or an ended workshop; its display key stays in the fragment."""
+    code = normal_code(code)
+    if not is_code(code):
         abort(404)
-    return render_template("projector.html", code=room.code, title=room.agenda.title,
-                           join_url=links.join_url(room.code))
+
+    def attempt():
+        room = live().rooms.get(code)
+        record = None if room else live().store.room_record(code)
+        if room is None and record is None:
+            return (render_template("error.html", title="There is no workshop with that code",
+                                    message="Check the projector link on the console."), 404), False
+        title = room.agenda.title if room else Agenda.from_dict(record["agenda"]).title
+        return render_template("projector.html", code=code, title=title, join_url=links.join_url(code)), True
+
+    return guarded_page(attempt, code)
 
 
 @bp.get("/join")
 def join_page():
-    """Ask for a room code; a code given in the query goes straight to its room."""
-    code = normal_code(request.args.get("code", ""))[:6]
-    if code and live().room(code) is not None:
+    """Ask for a room code; a well-formed code in the query goes to its page, which checks it."""
+    code = normal_code(request.args.get("code", ""))[:12]
+    if is_code(code):
         return redirect(f"/j/{code}", code=303)
     error = UNAVAILABLE if code else None
-    return render_template("join.html", code=code, error=error), 404 if error else 200
+    return render_template("join.html", code=code[:6], error=error), 404 if error else 200
 
 
 @bp.get("/j/<code>")
 def attendee_page(code: str):
-    """Serve the attendee's page for a room."""
-    room = live().room(code)
-    if room is None:
-        return render_template("join.html", code=normal_code(code)[:6], error=UNAVAILABLE), 404
-    return render_template("attendee.html", code=room.code, title=room.agenda.title)
+    """Serve the attendee's page for an open room, or say plainly that there is none."""
+    code = normal_code(code)
+    if not is_code(code):
+        return render_template("join.html", code=code[:6], error=UNAVAILABLE), 404
+
+    def attempt():
+        room = live().room(code)
+        if room is None:
+            return (render_template("join.html", code=code, error=UNAVAILABLE), 404), live().exists(code)
+        return render_template("attendee.html", code=room.code, title=room.agenda.title), True
+
+    return guarded_page(attempt, code)
 
 
 @bp.get("/j/<code>/qr.svg")
 def qr_code(code: str):
-    """Draw the join link as a QR code."""
-    room = live().room(code)
-    if room is None:
+    """Draw the join link as a QR code, for any well-formed code: it is only the link, and tells nothing."""
+    code = normal_code(code)
+    if not is_code(code):
         abort(404)
     out = io.BytesIO()
-    segno.make(links.join_url(room.code), error="m").save(
+    segno.make(links.join_url(code), error="m").save(
         out, kind="svg", scale=8, border=2, dark="#1f2a37", light="#ffffff",
-        title=f"QR code to join workshop {room.code}")
+        title=f"QR code to join workshop {code}")
     return Response(out.getvalue(), mimetype="image/svg+xml")
 
 
@@ -153,12 +230,19 @@ def list_agendas():
 def create_workshop():
     """Create a workshop and return its code, its facilitator key and its links."""
     data = json_body()
+    refused = creation_refused(data.get("organizer_key"))
+    if refused:
+        message, code, status, headers = refused
+        return api_error(message, code, status, retry_after=headers.get("Retry-After"))
     name = p.text(data, "agenda", 80)
     odd = p.choice(data, "odd", ("triad", "facilitator"), default="triad") if "odd" in data else None
     agenda = live().agendas()[0].get(name)
     if agenda is None:
         return api_error(f"There is no agenda called '{name}'.", "unknown_agenda", 404)
-    room, key = live().create_room(agenda, odd)
+    try:
+        room, key = live().create_room(agenda, odd)
+    except RoomError as error:
+        return api_error(error.message, error.code, 503)
     return jsonify({
         "code": room.code,
         "facilitator_key": key,
@@ -171,20 +255,25 @@ def create_workshop():
 def join():
     """Admit an attendee by room code and first name; return their token."""
     data = json_body()
-    address = request.remote_addr or "unknown"
-    if live().failed_joins.exhausted(address, time.monotonic()):
-        return api_error("Too many wrong codes from this network. Please wait a minute and try again.",
-                         "rate_limited", 429)
     code = normal_code(p.text(data, "code", 12, what="The room code"))
     name = p.text(data, "name", 40, what="Your name")
+    if not is_code(code):  # its shape is no secret: no need to spend the budget on it
+        return api_error(UNAVAILABLE, "room_unavailable", 404)
+
+    def attempt():
+        try:
+            room, attendee_id, token = live().join(code, name)
+        except RoomError as error:
+            if error.code == "room_full":
+                return api_error(error.message, "room_full", 409), True
+            return api_error(UNAVAILABLE, "room_unavailable", 404), live().exists(code)
+        return (jsonify({"token": token, "attendee_id": attendee_id, "code": room.code, "name": name}),
+                201), True
+
     try:
-        room, attendee_id, token = live().join(code, name)
-    except RoomError as error:
-        live().failed_joins.allow(address, time.monotonic())
-        status = 409 if error.code == "room_full" else 404
-        message = UNAVAILABLE if status == 404 else error.message
-        return api_error(message, error.code if status == 409 else "room_unavailable", status)
-    return jsonify({"token": token, "attendee_id": attendee_id, "code": room.code, "name": name}), 201
+        return check_code(attempt)
+    except Crowded as crowded:
+        return api_error(too_many(crowded.retry_after), "rate_limited", 429, retry_after=crowded.retry_after)
 
 
 @bp.get("/api/time")

@@ -142,7 +142,11 @@ function startSocket() {
       room = null;
       you = null;
       showJoin("");
-    } else if (code === "removed" || code === "room_unavailable" || code === "bad_auth") {
+    } else if (code === "rate_limited") {
+      // Too many tries from this network (not this phone's fault): try again when told.
+      const seconds = (err.data && err.data.retry_after) || 10;
+      setTimeout(() => { if (socket && !socket.connected && !halted) socket.connect(); }, seconds * 1000);
+    } else if (code === "removed" || code === "room_ended" || code === "room_unavailable" || code === "bad_auth") {
       halt(code === "removed" ? "removed" : "unavailable", code === "bad_auth" ? message : "");
     }
     showConnection();

@@ -1,0 +1,373 @@
+"""Limits that stop abusers, never a room: one budget of wrong codes per address, shared by every route.
+
+The guard's arithmetic is checked with time passed in; the routes with an in-process app whose
+budget is small and fast; a venue of 200 phones behind one address, and probing, on a real server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+import socketio as sio
+
+from workshop import create_app
+from workshop.limits import CodeGuard, Crowded, address_key
+from workshop.live import CODE_ALPHABET
+
+from .support import ROOT, Server, facilitator
+
+
+class Clock:
+    """Time that moves only when someone sleeps."""
+
+    def __init__(self):
+        self.now, self.slept = 0.0, []
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def guard(**kwargs) -> tuple[CodeGuard, Clock]:
+    clock = Clock()
+    return CodeGuard(clock=lambda: clock.now, sleep=clock.sleep, **kwargs), clock
+
+
+RIGHT, WRXNG = (lambda: ("right", True)), (lambda: ("wrong", False))
+
+
+def test_right_codes_spend_nothing_and_wrong_ones_within_the_burst_are_answered_at_once():
+    codes, clock = guard(burst=30, per_second=0.5)
+    assert [codes.check("venue", RIGHT) for _ in range(500)] == ["right"] * 500
+    assert [codes.check("venue", WRXNG) for _ in range(30)] == ["wrong"] * 30
+    assert clock.slept == []
+
+
+def test_once_the_budget_is_spent_right_and_wrong_codes_wait_the_same_turn():
+    waits = []
+    for attempt, answer in ((RIGHT, "right"), (WRXNG, "wrong")):
+        codes, clock = guard(burst=30, per_second=0.5)
+        for _ in range(30):
+            codes.check("venue", WRXNG)
+        assert codes.check("venue", attempt) == answer  # a right code is delayed, never refused
+        waits.append(clock.slept)
+    assert waits[0] == waits[1] == [pytest.approx(2.0)]
+
+
+def test_past_the_queue_a_check_is_refused_without_looking_at_the_code():
+    codes, _ = guard(burst=2, per_second=0.5, max_held=3)
+    for _ in range(2):
+        codes.check("venue", WRXNG)
+    for _ in range(3):  # three checks now wait their turn
+        codes._reserve("venue")
+    looked = []
+    with pytest.raises(Crowded) as crowded:
+        codes.check("venue", lambda: looked.append(1) or ("right", True))
+    assert looked == [] and crowded.value.retry_after >= 8
+
+
+def test_a_check_that_fails_on_its_own_spends_nothing():
+    codes, clock = guard(burst=1, per_second=0.5)
+
+    def broken():
+        raise ValueError("bad body")
+
+    with pytest.raises(ValueError):
+        codes.check("venue", broken)
+    assert codes.check("venue", WRXNG) == "wrong" and clock.slept == []
+
+
+def test_each_address_has_its_own_budget_and_an_ipv6_network_is_one_address():
+    codes, clock = guard(burst=1, per_second=0.5)
+    codes.check(address_key("2001:db8:1:2::1"), WRXNG)
+    codes.check(address_key("2001:db8:1:2:ffff::9"), WRXNG)  # same /64: waits
+    codes.check(address_key("198.51.100.7"), WRXNG)  # another address: at once
+    assert clock.slept == [pytest.approx(2.0)]
+    assert address_key("::ffff:198.51.100.7") == "198.51.100.7"
+
+
+def test_the_table_of_budgets_stays_bounded():
+    codes, clock = guard(burst=1, per_second=0.5, max_keys=100)
+    for i in range(1000):
+        codes.check(f"10.0.{i // 250}.{i % 250}", WRXNG)
+    assert len(codes.budgets) <= 100
+
+
+# -- the routes, in process ------------------------------------------------------------------------
+
+FAST = {"codes": {"burst": 3, "per_second": 5, "max_held": 2},
+        "creations": {"burst": 2, "per_second": 0.001}}
+
+
+@pytest.fixture
+def fast(tmp_path):
+    app = create_app({"DB": str(tmp_path / "limits.db"), "INSTANCE": str(tmp_path / "instance"),
+                      "ASYNC_MODE": "threading", "CLOCK": False, "TESTING": True, "PROXY_HOPS": 1,
+                      "ORGANIZER_KEY": "organizer-key-for-tests", "LIMITS": FAST})
+    yield app
+    app.extensions["workshop"].stop()
+
+
+def start(app, address="192.0.2.1") -> dict:
+    answer = app.test_client().post("/api/workshops", json={"agenda": "quick-connect",
+                                                             "organizer_key": "organizer-key-for-tests"},
+                                    headers={"X-Forwarded-For": address})
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()
+
+
+QUICK = {"agenda": "quick-connect"}
+
+
+def from_address(address):
+    return {"X-Forwarded-For": address}
+
+
+def test_a_correct_code_is_never_refused_because_of_earlier_wrong_ones(fast):
+    code = start(fast)["code"]
+    client = fast.test_client()
+    for i in range(12):  # far past the budget, one at a time as a person would
+        wrong = client.post("/api/join", json={"code": "WRXNG" + CODE_ALPHABET[i], "name": "Typo"},
+                            headers=from_address("203.0.113.5"))
+        assert wrong.status_code == 404
+    began = time.monotonic()
+    right = client.post("/api/join", json={"code": code, "name": "Ana"}, headers=from_address("203.0.113.5"))
+    assert right.status_code == 201 and time.monotonic() - began >= 0.1  # waited its turn
+
+
+def test_every_page_that_tells_codes_apart_shares_one_budget(fast):
+    start(fast)
+    client, where = fast.test_client(), from_address("203.0.113.9")
+    assert client.get("/j/WRXNG2", headers=where).status_code == 404
+    assert client.get("/facilitate/WRXNG3", headers=where).status_code == 404
+    assert client.post("/api/join", json={"code": "WRXNG4", "name": "Ana"}, headers=where).status_code == 404
+    codes = fast.extensions["workshop"].code_guard
+    assert codes.budgets[address_key("203.0.113.9")].tokens == pytest.approx(0, abs=0.5)
+    began = time.monotonic()  # the socket's share is checked against a real server below
+    assert client.get("/j/WRXNG5", headers=where).status_code == 404 and time.monotonic() - began >= 0.1
+
+
+def test_past_the_queue_every_route_answers_429_without_looking(fast):
+    code = start(fast)["code"]
+    codes = fast.extensions["workshop"].code_guard
+    where = from_address("203.0.113.7")
+    for _ in range(3):
+        fast.test_client().get("/j/WRXNG5", headers=where)
+    for _ in range(2):
+        codes._reserve(address_key("203.0.113.7"))  # two checks already wait their turn
+    client = fast.test_client()
+    for answer in (client.get(f"/j/{code}", headers=where), client.get("/j/WRXNG6", headers=where),
+                   client.get(f"/facilitate/{code}", headers=where),
+                   client.post("/api/join", json={"code": code, "name": "Ana"}, headers=where)):
+        assert answer.status_code == 429 and int(answer.headers["Retry-After"]) >= 1
+        assert "Too many attempts from your network" in answer.get_data(as_text=True)
+    assert client.post("/api/join", json={"code": code, "name": "Ana"}, headers=where).get_json()["code"] \
+        == "rate_limited"
+
+
+def test_routes_that_need_not_know_whether_a_code_exists_do_not_tell(fast):
+    code = start(fast)["code"]
+    client = fast.test_client()
+    real, made_up = client.get(f"/j/{code}/qr.svg"), client.get("/j/WRXNG7/qr.svg")
+    assert real.status_code == made_up.status_code == 200
+    assert real.mimetype == made_up.mimetype == "image/svg+xml" and b"WRXNG7" in made_up.data
+    for asked in (code, "WRXNG7"):
+        answer = client.get(f"/join?code={asked.lower()}")
+        assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/j/{asked}")
+    assert fast.extensions["workshop"].code_guard.budgets == {}
+
+
+def test_a_wrong_room_and_a_wrong_token_in_a_real_room_get_the_same_answer(tmp_path):
+    server = Server(tmp_path / "same.db").start()
+    try:
+        workshop = server.create_workshop()
+        token = server.join(workshop["code"], "Ana")["token"]
+        refusals = []
+        for code, tok in (("WRXNG8", token), (workshop["code"], "t" * 32), ("WRXNG9", "t" * 32)):
+            client = sio.Client(reconnection=False)
+            seen = []
+            client.on("connect_error", lambda data=None, seen=seen: seen.append(data))
+            with pytest.raises(sio.exceptions.ConnectionError):
+                client.connect(server.url, auth={"role": "attendee", "code": code, "token": tok},
+                               transports=["websocket"], wait_timeout=5)
+            refusals.append(seen[-1])
+        assert refusals[0] == refusals[1] == refusals[2]
+        assert refusals[0]["data"]["code"] == "unknown_attendee"
+    finally:
+        server.stop()
+
+
+# -- creating workshops -------------------------------------------------------------------------------
+
+def test_creating_workshops_is_limited_per_address_but_not_for_the_organizer(fast):
+    client = fast.test_client()
+    made = [client.post("/api/workshops", json=QUICK, headers=from_address("198.51.100.1")) for _ in range(3)]
+    assert [m.status_code for m in made] == [201, 201, 429]
+    assert made[2].get_json()["code"] == "rate_limited" and int(made[2].headers["Retry-After"]) > 0
+    page = client.post("/workshops", data={"agenda": "quick-connect"}, headers=from_address("198.51.100.1"))
+    assert page.status_code == 429
+    other = client.post("/api/workshops", json=QUICK, headers=from_address("198.51.100.2"))
+    assert other.status_code == 201
+    start(fast, "198.51.100.1")  # the organizer key is not limited
+
+
+def test_open_rooms_are_capped(tmp_path):
+    app = create_app({"DB": str(tmp_path / "cap.db"), "INSTANCE": str(tmp_path / "instance"),
+                      "ASYNC_MODE": "threading", "CLOCK": False, "TESTING": True, "MAX_ROOMS": 2,
+                      "ORGANIZER_KEY": "organizer-key-for-tests"})
+    try:
+        answers = [app.test_client().post("/api/workshops", json=QUICK) for _ in range(3)]
+        assert [a.status_code for a in answers] == [201, 201, 503]
+        assert answers[2].get_json()["code"] == "server_full"
+    finally:
+        app.extensions["workshop"].stop()
+
+
+@pytest.fixture
+def keyed(tmp_path):
+    app = create_app({"DB": str(tmp_path / "keyed.db"), "INSTANCE": str(tmp_path / "instance"),
+                      "ASYNC_MODE": "threading", "CLOCK": False, "TESTING": True,
+                      "ORGANIZER_KEY": "organizer-key-for-tests", "REQUIRE_ORGANIZER_KEY": True})
+    yield app
+    app.extensions["workshop"].stop()
+
+
+def test_a_server_that_requires_the_organizer_key_starts_workshops_only_with_it(keyed):
+    client = keyed.test_client()
+    assert client.post("/api/workshops", json={"agenda": "quick-connect"}).get_json()["code"] \
+        == "organizer_key_required"
+    assert client.post("/api/workshops", json={"agenda": "quick-connect", "organizer_key": "nope"}) \
+        .status_code == 403
+    assert client.post("/api/workshops", json={"agenda": "quick-connect",
+                                               "organizer_key": "organizer-key-for-tests"}).status_code == 201
+    assert 'name="organizer_key"' in client.get("/").get_data(as_text=True)
+    assert client.post("/workshops", data={"agenda": "quick-connect"}).status_code == 403
+    with_key = {"agenda": "quick-connect", "organizer_key": "organizer-key-for-tests"}
+    assert client.post("/workshops", data=with_key).status_code == 303
+    # A signed-in organizer needs no key on the page or the API.
+    client.post("/organizer", data={"key": "organizer-key-for-tests"})
+    assert 'name="organizer_key"' not in client.get("/").get_data(as_text=True)
+    assert client.post("/workshops", data={"agenda": "quick-connect"}).status_code == 303
+    assert client.post("/api/workshops", json={"agenda": "quick-connect"}).status_code == 201
+
+
+def test_the_setting_is_documented_in_help_and_readme():
+    shown = subprocess.run([sys.executable, "-m", "workshop", "--help"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=60).stdout
+    assert "--require-organizer-key" in shown and "WORKSHOP_REQUIRE_ORGANIZER_KEY" in shown
+    assert "WORKSHOP_REQUIRE_ORGANIZER_KEY" in (ROOT / "README.md").read_text()
+
+
+def test_the_setting_is_read_from_the_environment_by_a_real_server(tmp_path):
+    server = Server(tmp_path / "env.db", env={"WORKSHOP_REQUIRE_ORGANIZER_KEY": "1"}).start()
+    try:
+        refused = requests.post(server.url + "/api/workshops", json={"agenda": "quick-connect"}, timeout=5)
+        assert refused.status_code == 403
+        assert server.create_workshop()["code"]  # with the key
+    finally:
+        server.stop()
+
+
+# -- a venue, and a prober, against a real server ------------------------------------------------------
+
+@pytest.fixture
+def venue(tmp_path):
+    server = Server(tmp_path / "venue.db", env={"WORKSHOP_PROXY_HOPS": "1"}).start()
+    yield server
+    server.stop()
+
+
+async def phones_join_and_connect(url: str, code: str, count: int, typos: int) -> dict:
+    """Have `count` phones join through one address; `typos` of them first mistype the code twice."""
+    import aiohttp
+
+    results = {"joined": 0, "connected": 0, "slowest_s": 0.0, "refused": []}
+    wrong = [c + code[1:] for c in CODE_ALPHABET if c != code[0]]
+
+    async def phone(i, session):
+        began = time.monotonic()
+        if i < typos:
+            for attempt in range(2):
+                typo = {"code": wrong[(2 * i + attempt) % len(wrong)], "name": f"T{i}"}
+                async with session.post(f"{url}/api/join", json=typo) as answer:
+                    assert answer.status == 404, await answer.text()
+        async with session.post(f"{url}/api/join", json={"code": code, "name": f"P{i}"}) as answer:
+            if answer.status != 201:
+                results["refused"].append((answer.status, await answer.text()))
+                return
+            token = (await answer.json())["token"]
+        results["joined"] += 1
+        client = sio.AsyncClient(reconnection=False)
+        try:
+            await client.connect(url, auth={"role": "attendee", "code": code, "token": token},
+                                 transports=["websocket"], wait_timeout=10)
+            results["connected"] += 1
+        finally:
+            await client.disconnect()
+        results["slowest_s"] = max(results["slowest_s"], time.monotonic() - began)
+
+    async with aiohttp.ClientSession(headers={"X-Forwarded-For": "203.0.113.50"}) as session:
+        await asyncio.gather(*(phone(i, session) for i in range(count)))
+    return results
+
+
+def test_two_hundred_phones_behind_one_address_all_join_while_ten_mistype(venue):
+    workshop = venue.create_workshop()
+    results = asyncio.run(asyncio.wait_for(
+        phones_join_and_connect(venue.url, workshop["code"], 200, typos=10), timeout=90))
+    assert results["refused"] == []
+    assert results["joined"] == 200 and results["connected"] == 200
+    console = facilitator(venue, workshop)
+    try:
+        assert len(console.latest("console")["attendees"]) == 200
+    finally:
+        console.close()
+
+
+def test_probing_codes_from_one_address_is_bounded_and_another_address_is_not_slowed(venue):
+    workshop = venue.create_workshop()
+    prober = {"X-Forwarded-For": "198.51.100.66"}
+    routes = ["/j/{}", "/facilitate/{}", "join"]
+
+    def probe(i):
+        code = "Q" + "".join(CODE_ALPHABET[(i * 7 + k) % 31] for k in range(5))
+        route = routes[i % 3]
+        began = time.monotonic()
+        try:
+            if route == "join":
+                answer = requests.post(venue.url + "/api/join", json={"code": code, "name": "X"},
+                                       headers=prober, timeout=4)
+            else:
+                answer = requests.get(venue.url + route.format(code), headers=prober, timeout=4,
+                                      allow_redirects=False)
+        except requests.Timeout:
+            return "held", time.monotonic() - began
+        return answer.status_code, time.monotonic() - began
+
+    began = time.monotonic()
+    first = [probe(i) for i in range(30)]
+    assert {status for status, _ in first} == {404} and time.monotonic() - began < 10
+    # The socket connect shares the budget: spent by the pages and the API, it now waits its turn.
+    client = sio.Client(reconnection=False)
+    began = time.monotonic()
+    with pytest.raises(sio.exceptions.ConnectionError):
+        client.connect(venue.url, auth={"role": "attendee", "code": "WRXNG9", "token": "t" * 32},
+                       headers=prober, transports=["websocket"], wait_timeout=5)
+    assert time.monotonic() - began >= 1.5
+    with ThreadPoolExecutor(max_workers=14) as pool:
+        second = list(pool.map(probe, range(30, 44)))
+    answered_at_once = [s for s, took in second if s == 429 and took < 1.0]
+    held = [(s, took) for s, took in second if s != 429]
+    assert len(answered_at_once) == 4  # past the 10 that may wait, refused without a look
+    assert len(held) == 10 and all(took >= 1.5 for _, took in held)  # one every 2 s, the rest timed out
+    # Meanwhile another address is answered at once, and a right code from it is taken.
+    quick = time.monotonic()
+    answer = requests.post(venue.url + "/api/join", json={"code": workshop["code"], "name": "Ana"},
+                           headers={"X-Forwarded-For": "198.51.100.67"}, timeout=5)
+    assert answer.status_code == 201 and time.monotonic() - quick < 1.0
