@@ -119,6 +119,8 @@ def to_pdf(report: dict, *, fonts=FONT_CANDIDATES) -> bytes:
     if not _visible(report):
         pdf.paragraph(_hidden_note(report), color=chart.MUTED)
     else:
+        if _pending_note(report):
+            pdf.paragraph(_pending_note(report), color=chart.MUTED)
         questions = {q["id"]: q for q in report["questions"]}
         for summary in feedback["questions"]:
             question = questions.get(summary["id"], summary)
@@ -143,6 +145,18 @@ def _hidden_note(report: dict) -> str:
     feedback = report["feedback"]
     return (f"{_plural(feedback['count'], 'response')}; results are shown once the form is "
             f"closed and at least {feedback['threshold']} people have answered.")
+
+
+def _pending_note(report: dict) -> str:
+    """Say how many newer answers these results leave out, and why; empty when none wait."""
+    feedback = report["feedback"]
+    pending = feedback.get("pending", 0)
+    if not pending:
+        return ""
+    newer = "newer answer waits" if pending == 1 else "newer answers wait"
+    return (f"These results show {feedback.get('published', 0)} answers. {pending} {newer} until there "
+            f"are at least {feedback['threshold']}, so that no difference between two results is "
+            "one person's answer.")
 
 
 def _plural(n: int, noun: str) -> str:
@@ -196,6 +210,9 @@ def _summary_rows(report: dict) -> list[list]:
     rows += [[0], [2, "Feedback"], [0, "Responses", feedback["count"]]]
     if not _visible(report):
         return [*rows, [0, _hidden_note(report)]]
+    rows.append([0, "Shown in these results", feedback.get("published", feedback["count"])])
+    if _pending_note(report):
+        rows.append([0, _pending_note(report)])
     questions = {q["id"]: q for q in report["questions"]}
     for summary in feedback["questions"]:
         rows += [[0], [2, summary["text"]]]
