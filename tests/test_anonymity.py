@@ -16,11 +16,16 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+from workshop.agenda import parse_agenda
 from workshop.ballot import mark
+from workshop.room import Room, Settings
+from workshop.store import MIGRATIONS, Store, _room_state
 
 from .support import attendee, facilitator
 
 PEOPLE = 12
+SAMPLE_AGENDA = {"title": "Older", "steps": [
+    {"kind": "feedback", "title": "Feedback", "questions": [{"id": "x", "type": "text", "text": "Say?"}]}]}
 PAGE = 4096
 
 
@@ -241,3 +246,34 @@ def test_the_attacks_learn_nothing_from_the_ballot_box_of_a_real_server(server):
     assert found["place_links"] <= 3 * len(snapshots), found
     assert found["best_place"] <= PEOPLE // 2, found
     assert abs(found["order"]) < 0.5, found
+
+
+def test_an_older_database_moves_its_answers_out_and_keeps_no_trace_of_them(tmp_path):
+    db_path = tmp_path / "older.db"
+    db = sqlite3.connect(db_path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    for script in MIGRATIONS[:2]:
+        db.executescript(script)
+    db.execute("PRAGMA user_version=2")
+    room = Room("OLDROO", "h", parse_agenda(SAMPLE_AGENDA, name="old", file="old.yaml"), 0, Settings())
+    db.execute("INSERT INTO rooms VALUES ('OLDROO', 'h', ?, 0, 'open', ?)",
+               [json.dumps(room.agenda.to_dict()), _room_state(room)])
+    texts = [recognisable(i) for i in range(6)]
+    for i, text in enumerate(texts):
+        db.execute("INSERT INTO attendees VALUES (?, 'OLDROO', ?, ?, 0, 1, 'away', 0, 0)",
+                   [f"a_{i:016x}", f"t{i}", f"P{i}"])
+        db.execute("INSERT INTO responses VALUES (?, 'OLDROO', ?)",
+                   [secrets.token_hex(16), json.dumps({"x": text})])
+        db.execute("INSERT INTO answered VALUES ('OLDROO', ?)", [f"a_{i:016x}"])
+    db.close()
+
+    store = Store(db_path, secret="s")
+    loaded = store.load_room("OLDROO")
+    assert loaded.answered == {f"a_{i:016x}" for i in range(6)} and loaded.responses == 6
+    files = snapshot(db_path)
+    for name in ("main", "-wal", "-shm"):
+        assert not any(t.encode() in files.get(name, b"") for t in texts), name
+    assert all(files[".feedback"].count(t.encode()) == 1 for t in texts)
+    assert store.results("OLDROO", 5, closed=True)[1] == 0, "closed: six waiting answers are published"
+    store.db.conn.close()
+    assert Store(db_path, secret="s").load_room("OLDROO").responses == 6, "moved only once"
