@@ -19,6 +19,8 @@ import aiohttp
 import requests
 import socketio
 
+from workshop.ballot import mark
+
 from .proxy import Proxy
 from .support import ROOT, Phone, Server, facilitator, wait_until
 
@@ -32,6 +34,21 @@ def record(name: str, **figures) -> None:
     found[name] = {**figures, "at": time.strftime("%Y-%m-%d %H:%M:%S")}
     FIGURES.write_text(json.dumps(found, indent=2, sort_keys=True))
     print(name, figures)
+
+
+def ballot_box(server: Server, code: str) -> tuple[int, set[str]]:
+    """Return how many answers the ballot box holds for a room, and which bots' marks it lists."""
+    box = sqlite3.connect(f"{server.db}.feedback")
+    try:
+        bags = {kind: json.loads(body) for kind, body in
+                box.execute("SELECT kind, body FROM bags WHERE code = ?", [code])}
+    finally:
+        box.close()
+    secret = (server.db.parent / "instance" / "secret.key").read_text().strip()
+    people = [r[0] for r in rows(server.db, "SELECT id FROM attendees WHERE code = ?", code)]
+    marks = set(bags.get("answered", []))
+    return (len(bags.get("published", [])) + len(bags.get("pending", [])),
+            {who for who in people if mark(secret, code, who) in marks})
 
 
 def rows(db: Path, sql: str, *args) -> list[tuple]:
@@ -212,8 +229,7 @@ async def _kill_scenario(server: Server, console: Phone, code: str, n: int) -> d
         await asyncio.to_thread(server.start)
         resume_feedback_s = await crowd.until(lambda bot: bot.you is not None and bot.room is not None, 60,
                                               "their state back after the second restart")
-        stored = rows(server.db, "SELECT count(*) FROM responses WHERE code = ?", code)[0][0]
-        answered = {r[0] for r in rows(server.db, "SELECT attendee_id FROM answered WHERE code = ?", code)}
+        stored, answered = ballot_box(server, code)
         assert acknowledged <= answered, "an acknowledged answer was lost"
         assert stored == len(answered), "responses and the has-answered list disagree"
         for bot in crowd.bots:
@@ -224,7 +240,7 @@ async def _kill_scenario(server: Server, console: Phone, code: str, n: int) -> d
         again = await crowd.each(lambda bot: bot.call("send_feedback", {"answers": answers}))
         for bot, ack in zip(crowd.bots, again, strict=True):
             assert ack == {"ok": True} if bot.id not in answered else ack["code"] == "already_answered"
-        total = rows(server.db, "SELECT count(*) FROM responses WHERE code = ?", code)[0][0]
+        total, _ = ballot_box(server, code)
         assert total == n
         assert_intact(server.db)
         fresh = facilitator(server, {"code": code, "facilitator_key": console.auth["key"]})

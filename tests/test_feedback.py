@@ -9,9 +9,11 @@ from workshop.feedback import (
     DEFAULT_THRESHOLD,
     MIN_THRESHOLD,
     FeedbackError,
+    add_to_bag,
     checked_threshold,
     clean_answers,
     neutralize_cell,
+    publish,
     summarize,
 )
 
@@ -146,24 +148,48 @@ def test_a_threshold_below_three_or_not_a_whole_number_is_refused(k):
         checked_threshold(k)
 
 
-def summary_of(n, *, threshold=DEFAULT_THRESHOLD, closed=True, seed=0):
-    return summarize(QUESTIONS, responses(n), threshold=threshold, closed=closed,
-                     rng=random.Random(seed))
+def summary_of(n, *, threshold=DEFAULT_THRESHOLD, pending=0):
+    return summarize(QUESTIONS, responses(n), threshold=threshold, pending=pending)
 
 
-@pytest.mark.parametrize("n, threshold, closed, visible", [
-    (20, 5, False, False),
-    (0, 5, True, False),
-    (4, 5, True, False),
-    (5, 5, True, True),
-    (6, 5, True, True),
-    (2, 3, True, False),
-    (3, 3, True, True),
-    (3, 3, False, False),
+@pytest.mark.parametrize("n, pending, threshold, visible", [
+    (0, 20, 5, False),
+    (0, 0, 5, False),
+    (4, 0, 5, False),
+    (5, 0, 5, True),
+    (6, 3, 5, True),
+    (2, 0, 3, False),
+    (3, 0, 3, True),
 ])
-def test_results_show_only_once_closed_and_at_threshold(n, threshold, closed, visible):
-    summary = summary_of(n, threshold=threshold, closed=closed)
-    assert (summary["count"], summary["visible"], summary["threshold"]) == (n, visible, threshold)
+def test_results_show_only_published_answers_and_only_from_the_threshold(n, pending, threshold, visible):
+    summary = summary_of(n, threshold=threshold, pending=pending)
+    assert (summary["count"], summary["visible"], summary["threshold"]) == (n + pending, visible, threshold)
+    assert (summary["published"], summary["pending"]) == ((n, pending) if visible else (0, n + pending))
+
+
+def test_waiting_answers_are_published_only_in_steps_of_the_threshold():
+    rng = random.Random(0)
+    published, pending = publish([], responses(4), 5, rng)
+    assert (published, len(pending)) == ([], 4)
+    published, pending = publish([], responses(5), 5, rng)
+    assert len(published) == 5 and pending == []
+    again, waiting = publish(published, responses(1, seed=9), 5, rng)
+    assert again is published and len(waiting) == 1, "one more answer leaves the results as they were"
+    merged, rest = publish(published, responses(5, seed=9), 5, rng)
+    assert len(merged) == 10 and rest == []
+    assert sorted(map(repr, merged)) == sorted(map(repr, published + responses(5, seed=9)))
+
+
+def test_a_merge_reshuffles_so_new_answers_are_not_found_at_the_end():
+    old, new = responses(10), [{"anything": f"new {i}"} for i in range(10)]
+    tails = {tuple(repr(r) for r in publish(old, new, 5, random.Random(seed))[0][-10:]) for seed in range(5)}
+    assert tuple(repr(r) for r in new) not in tails and len(tails) == 5
+
+
+def test_each_answer_reshuffles_the_whole_bag():
+    bags = [add_to_bag(responses(10), {"anything": "last"}, random.Random(seed)) for seed in range(20)]
+    assert {len(bag) for bag in bags} == {11}
+    assert len({[r.get("anything") for r in bag].index("last") for bag in bags}) > 3
 
 
 def test_hidden_results_carry_only_the_questions_and_no_answers():
@@ -177,8 +203,7 @@ def test_hidden_results_carry_only_the_questions_and_no_answers():
 @pytest.mark.parametrize("threshold", [2, 1, 0])
 def test_results_are_never_shown_with_a_threshold_below_three(threshold):
     with pytest.raises(FeedbackError):
-        summarize(QUESTIONS, responses(10), threshold=threshold, closed=True,
-                  rng=random.Random(0))
+        summarize(QUESTIONS, responses(10), threshold=threshold)
 
 
 def test_visible_results_count_ratings_choices_and_average():
@@ -190,7 +215,7 @@ def test_visible_results_count_ratings_choices_and_average():
         (5, "About right", ["The timer"]),
     ]]
     cleaned = [clean_answers(QUESTIONS, row) for row in rows]
-    summary = summarize(QUESTIONS, cleaned, threshold=5, closed=True, rng=random.Random(1))
+    summary = summarize(QUESTIONS, cleaned, threshold=5)
     overall, length, helped, anything = summary["questions"]
     assert overall["distribution"] == [0, 1, 0, 2, 2]
     assert overall["average"] == 4.0
@@ -204,7 +229,7 @@ def test_visible_results_count_ratings_choices_and_average():
 def test_an_unanswered_scale_has_no_average():
     questions = [{**QUESTIONS[0], "required": False}, QUESTIONS[1]]
     rows = [{"length": "Too long"}] * 5
-    summary = summarize(questions, rows, threshold=5, closed=True, rng=random.Random(0))
+    summary = summarize(questions, rows, threshold=5)
     assert summary["questions"][0] == {
         "id": "overall", "text": "How was today for you?", "type": "scale",
         "distribution": [0, 0, 0, 0, 0], "average": None, "answered": 0,
@@ -213,23 +238,19 @@ def test_an_unanswered_scale_has_no_average():
 
 def test_averages_are_rounded_to_two_places():
     rows = [answers(overall=v) for v in (5, 4, 4)]
-    summary = summarize(QUESTIONS, rows, threshold=3, closed=True, rng=random.Random(0))
+    summary = summarize(QUESTIONS, rows, threshold=3)
     assert summary["questions"][0]["average"] == 4.33
 
 
-def test_text_answers_are_shuffled_by_the_seed_with_the_same_content():
-    orders = {tuple(summary_of(30, seed=seed)["questions"][3]["answers"]) for seed in range(5)}
-    assert len(orders) > 1
-    assert {tuple(sorted(order)) for order in orders} == {
-        tuple(sorted(f"answer {i}" for i in range(30)))
-    }
-    assert summary_of(30, seed=7) == summary_of(30, seed=7)
+def test_text_answers_keep_the_published_order_so_two_reports_agree():
+    assert summary_of(30)["questions"][3]["answers"] == [f"answer {i}" for i in range(30)]
+    assert summary_of(30) == summary_of(30)
 
 
 def test_results_are_never_broken_down_by_pair_or_round():
     rows = [{**r, "pair": "g_1", "round": 2} for r in responses(6)]
-    summary = summarize(QUESTIONS, rows, threshold=5, closed=True, rng=random.Random(0))
-    assert set(summary) == {"count", "visible", "threshold", "questions"}
+    summary = summarize(QUESTIONS, rows, threshold=5)
+    assert set(summary) == {"count", "published", "pending", "visible", "threshold", "questions"}
     assert [set(q) - {"id", "text", "type"} for q in summary["questions"]] == [
         {"distribution", "average", "answered"}, {"counts", "answered"},
         {"counts", "answered"}, {"answers", "answered"},

@@ -77,16 +77,16 @@ def test_bad_answers_are_refused_with_the_question_named(server):
 def test_the_database_holds_nothing_that_links_an_answer_to_a_person(server):
     run_feedback(server, 6)
     db = sqlite3.connect(server.db)
-    columns = [row[1] for row in db.execute("PRAGMA table_info(responses)")]
-    assert columns == ["id", "code", "answers"]
-    attendee_ids = {row[0] for row in db.execute("SELECT id FROM attendees")}
-    tokens = {row[0] for row in db.execute("SELECT token_hash FROM attendees")}
-    names = {row[0] for row in db.execute("SELECT name FROM attendees")}
-    for rid, _, stored in db.execute("SELECT * FROM responses"):
-        assert len(rid) == 32 and rid not in attendee_ids
-        assert not any(secret in stored for secret in attendee_ids | tokens | names)
-    without_rowid = db.execute("SELECT sql FROM sqlite_master WHERE name = 'responses'").fetchone()[0]
-    assert "WITHOUT ROWID" in without_rowid
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert not tables & {"responses", "answered"}, "the main file keeps only the count"
+    secrets = {value for row in db.execute("SELECT id, token_hash, name FROM attendees") for value in row}
+    box = sqlite3.connect(f"{server.db}.feedback")
+    kinds = {kind: json.loads(body) for kind, body in box.execute("SELECT kind, body FROM bags")}
+    assert set(kinds) == {"pending", "published", "answered"}
+    assert len(kinds["published"]) == 6 and kinds["pending"] == []
+    assert kinds["answered"] == sorted(kinds["answered"]) and len(kinds["answered"]) == 6
+    stored = box.execute("SELECT group_concat(body) FROM bags").fetchone()[0]
+    assert not any(secret in stored for secret in secrets)
 
 
 def test_below_the_threshold_every_format_shows_only_the_count(server):

@@ -228,11 +228,12 @@ class RoomMachine(RuleBasedStateMachine):
     @rule()
     def restart(self):
         self.store.db.conn.close()
+        self.store.ballots.db.close()
         self.store = Store(self.path)
         loaded = self.store.load_room(self.room.code)
         event(f"restart with {min(len(self.room.groups), 3)}+ groups, step {self.room.step['kind']}")
         assert_same_room(loaded, self.room)
-        assert self.store.db.execute("SELECT count(*) FROM responses").fetchone()[0] == self.room.responses
+        assert self.store.ballots.count(self.room.code) == self.room.responses
         self.room = loaded
         change = Change()
         for attendee in list(loaded.attendees.values()):

@@ -123,7 +123,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
-    live = Live(Store(app.config["DB"]), socketio, Path(app.config["AGENDAS"]), settings,
+    store = Store(app.config["DB"], secret=app.config["SECRET_KEY"])
+    live = Live(store, socketio, Path(app.config["AGENDAS"]), settings,
                 limits=app.config["LIMITS"], max_rooms=app.config["MAX_ROOMS"])
     live.boot()
     app.extensions["workshop"] = live

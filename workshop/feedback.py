@@ -106,32 +106,50 @@ def checked_threshold(k: object) -> int:
     return k
 
 
-def summarize(
-    questions: list[dict],
-    responses: list[dict],
-    *,
-    threshold: int,
-    closed: bool,
-    rng: random.Random,
-) -> dict:
-    """Summarise responses, showing numbers only once the form is closed and k have answered.
+def add_to_bag(bag: list[dict], answers: dict, rng: random.Random) -> list[dict]:
+    """Return the bag with one more answer sheet, reshuffled so that its order owes nothing to time."""
+    bag = [*bag, answers]
+    rng.shuffle(bag)
+    return bag
 
-    Results are never broken down by pair or round: responses carry no such thing.
+
+def publish(published: list[dict], pending: list[dict], threshold: int,
+            rng: random.Random) -> tuple[list[dict], list[dict]]:
+    """Move waiting answers into the published results, only in steps of at least `threshold`.
+
+    Any two results anyone can see then differ by at least `threshold` answers or not
+    at all, so that no difference between two downloads is one person's answer.
+    """
+    if len(pending) < checked_threshold(threshold):
+        return published, pending
+    merged = [*published, *pending]
+    rng.shuffle(merged)
+    return merged, []
+
+
+def summarize(questions: list[dict], published: list[dict], *, threshold: int, pending: int = 0) -> dict:
+    """Summarise the published answers; those still waiting are only counted.
+
+    Written answers keep the published bag's order: a random shuffle made once, at
+    publication, so that two downloads of the same results agree. Results are never
+    broken down by pair or round: responses carry no such thing.
     """
     threshold = checked_threshold(threshold)
-    count = len(responses)
-    visible = bool(closed) and count >= threshold
+    visible = len(published) >= threshold
     summaries = []
     for question in questions:
         summary = {"id": question["id"], "text": question["text"], "type": question["type"]}
         if visible:
-            values = [r[question["id"]] for r in responses if question["id"] in r]
-            summary.update(_tally(question, values, rng))
+            values = [r[question["id"]] for r in published if question["id"] in r]
+            summary.update(_tally(question, values))
         summaries.append(summary)
-    return {"count": count, "visible": visible, "threshold": threshold, "questions": summaries}
+    count = len(published) + pending
+    shown = len(published) if visible else 0
+    return {"count": count, "published": shown, "pending": count - shown, "visible": visible,
+            "threshold": threshold, "questions": summaries}
 
 
-def _tally(question: dict, values: list, rng: random.Random) -> dict:
+def _tally(question: dict, values: list) -> dict:
     """Return the numbers for one question; values an earlier form allowed are skipped."""
     kind = question["type"]
     if kind == "scale":
@@ -156,7 +174,6 @@ def _tally(question: dict, values: list, rng: random.Random) -> dict:
         return {"counts": counts, "answered": answered}
     if kind == "text":
         answers = [v for v in values if isinstance(v, str) and v]
-        rng.shuffle(answers)
         return {"answers": answers, "answered": len(answers)}
     raise ValueError(f"unknown question type {kind!r}")
 

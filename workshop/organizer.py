@@ -83,20 +83,22 @@ def may_read(code: str) -> bool:
     return is_organizer() or code in session.get("reports", [])
 
 
-def build_report(code: str, rng: random.Random) -> dict | None:
-    """Gather what a report shows, from the database, for an open or an ended workshop."""
+def build_report(code: str, rng: random.Random | None = None) -> dict | None:
+    """Gather what a report shows, from the database, for an open or an ended workshop.
+
+    Only published answers are shown; a closed form publishes the waiting ones in steps
+    of at least k (see feedback.publish), so two reports never differ by one person.
+    """
     store = live().store
     record = store.room_record(code)
     if record is None:
         return None
     agenda, state = Agenda.from_dict(record["agenda"]), record["state"]
     questions = next((s["questions"] for s in agenda.steps if s["kind"] == "feedback"), [])
-    responses = store.responses(code)
+    threshold = state["settings"]["feedback_threshold"]
     closed = state["feedback_closed"] or state["status"] == "ended"
-    summary = summarize(questions, responses, threshold=state["settings"]["feedback_threshold"],
-                        closed=closed, rng=rng)
-    shown = list(responses) if summary["visible"] else []
-    rng.shuffle(shown)
+    published, pending = store.results(code, threshold, closed)
+    summary = summarize(questions, published, threshold=threshold, pending=pending)
     timeline = store.attendance(code)
     return {
         "workshop": {"code": code, "title": agenda.title, "agenda": agenda.name,
@@ -106,7 +108,7 @@ def build_report(code: str, rng: random.Random) -> dict | None:
                        "timeline": timeline},
         "rounds": {"held": len(state["rounds_held"]), "groups": [r["groups"] for r in state["rounds_held"]]},
         "feedback": summary,
-        "responses": shown,
+        "responses": list(published) if summary["visible"] else [],
         "questions": questions,
     }
 

@@ -13,7 +13,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 from . import chart
-from .report import _UNWRITABLE, _facts, _hidden_note, _plural, _visible
+from .report import _UNWRITABLE, _facts, _hidden_note, _pending_note, _plural, _visible
 
 FONT_DIR = Path(__file__).parent / "fonts"
 # (family, regular, bold): the first is the body face; the others fill in what it lacks.
@@ -65,6 +65,8 @@ def to_pdf(report: dict, *, fonts=FONTS) -> bytes:
     if not _visible(report):
         pdf.paragraph(_hidden_note(report), color=chart.MUTED)
         return bytes(pdf.output())
+    if _pending_note(report):
+        pdf.paragraph(_pending_note(report), color=chart.MUTED)
     questions = {q["id"]: q for q in report["questions"]}
     for summary in feedback["questions"]:
         if "answers" in summary:

@@ -91,6 +91,18 @@ def _hidden_note(report: dict) -> str:
             f"closed and at least {feedback['threshold']} people have answered.")
 
 
+def _pending_note(report: dict) -> str:
+    """Say how many newer answers these results leave out, and why; empty when none wait."""
+    feedback = report["feedback"]
+    pending = feedback.get("pending", 0)
+    if not pending:
+        return ""
+    newer = "newer answer waits" if pending == 1 else "newer answers wait"
+    return (f"These results show {feedback.get('published', 0)} answers. {pending} {newer} until there "
+            f"are at least {feedback['threshold']}, so that no difference between two results is "
+            "one person's answer.")
+
+
 def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
@@ -142,6 +154,9 @@ def _summary_rows(report: dict) -> list[list]:
     rows += [[0], [2, "Feedback"], [0, "Responses", feedback["count"]]]
     if not _visible(report):
         return [*rows, [0, _hidden_note(report)]]
+    rows.append([0, "Shown in these results", feedback.get("published", feedback["count"])])
+    if _pending_note(report):
+        rows.append([0, _pending_note(report)])
     questions = {q["id"]: q for q in report["questions"]}
     for summary in feedback["questions"]:
         rows += [[0], [2, summary["text"]]]

@@ -1,17 +1,22 @@
-"""The one door to SQLite: rooms, attendees and groups are written here and read back on start."""
+"""The one door to SQLite: rooms, attendees and groups are written here and read back on start.
+
+Feedback is not kept in this file: it goes to the ballot box, a file of its own (see
+`ballot`), and this one holds only the count of answers.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import sqlite3
 import threading
+from collections import defaultdict
 from pathlib import Path
 
 import sqlite_utils
 
 from .agenda import Agenda
+from .ballot import BallotBox, ballot_path
 from .groups import Group
 from .room import Attendee, Change, Room, Settings
 from .timer import Timer
@@ -61,9 +66,7 @@ MIGRATIONS = [
         PRIMARY KEY (code, minute)
     );
     """,
-    # Feedback is anonymous by construction: a response row holds the workshop and the
-    # answers, nothing else. Its key is random and the table has no rowid, so neither
-    # reveals the order of answers. Who has answered is a separate list with no link back.
+    # Feedback as it was first kept; migration 3 moves it to the ballot box.
     """
     CREATE TABLE responses (
         id TEXT PRIMARY KEY,
@@ -88,6 +91,9 @@ MIGRATIONS = [
         seen_at INTEGER NOT NULL
     ) WITHOUT ROWID;
     """,
+    # Rows written in one transaction of a WAL database are linked by its frames and
+    # by their places in the file: feedback moves out, and the file is rewritten once.
+    lambda store: store.move_feedback_out(),
 ]
 
 UPSERT_ATTENDEE = """
@@ -116,7 +122,7 @@ ROOM_STATE = ("status", "ended_at", "locked", "odd", "step_index", "phases", "ph
 class Store:
     """Rooms and their people, kept in an SQLite file in WAL mode."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, secret: str = ""):
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -131,16 +137,39 @@ class Store:
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA secure_delete=ON")
+        self.ballots = BallotBox(ballot_path(self.path), secret)
         self.migrate()
 
     def migrate(self) -> None:
         """Bring the schema up to date, one numbered migration at a time."""
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            if callable(script):
+                script(self)
+                continue
             with self.lock, self.db.atomic():
                 for statement in filter(str.strip, script.split(";")):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version={number}")
+
+    def move_feedback_out(self) -> None:
+        """Migration 3: copy answers into the ballot box, drop them here, and rewrite this file."""
+        responses, answered = defaultdict(list), defaultdict(list)
+        with self.lock:
+            for code, answers in self.db.execute("SELECT code, answers FROM responses"):
+                responses[code].append(json.loads(answers))
+            for code, attendee_id in self.db.execute("SELECT code, attendee_id FROM answered"):
+                answered[code].append(attendee_id)
+            # Copied first, and only once: a crash before the drop below runs this again.
+            self.ballots.import_once(responses, answered)
+            with self.db.atomic():
+                self.db.execute("DROP TABLE responses")
+                self.db.execute("DROP TABLE answered")
+                self.db.execute("PRAGMA user_version=3")
+            if (responses or answered) and self.path != ":memory:":
+                # secure_delete zeroed the dropped pages; VACUUM also drops their places in the file.
+                self.db.execute("VACUUM")
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def ping(self) -> bool:
         """Tell whether the database answers."""
@@ -200,7 +229,18 @@ class Store:
         These run on every event, so they are plain prepared statements: sqlite-utils'
         upsert reads the table's layout on each call, several times the cost.
         """
-        with self.lock, self.db.atomic():
+        with self.lock:
+            if change.response is not None:
+                # First, and on its own: the answer and its author's mark, in the ballot box.
+                # A crash before the room row below leaves the count behind; loading counts the box.
+                self.ballots.cast(room.code, change.response, change.answered)
+            self._save(room, change, now)
+            if change.room and room.responses and (room.feedback_closed or room.status == "ended"):
+                # A closed form publishes what waits, if at least k wait; a report read does too.
+                self.ballots.results(room.code, room.settings.feedback_threshold, closed=True)
+
+    def _save(self, room: Room, change: Change, now: int) -> None:
+        with self.db.atomic():
             # The room's row holds its shared state, the waiting list and the counts of
             # responses and groups done: only these change it.
             if change.room or change.groups_changed or change.response is not None:
@@ -218,11 +258,6 @@ class Store:
                 # An append-only log of who met whom: replayed on start, never rewritten.
                 self.db.execute("INSERT INTO meetings (code, groups) VALUES (?, ?)",
                                 [room.code, json.dumps(change.met)])
-            if change.response is not None:
-                self.db.execute("INSERT INTO responses (id, code, answers) VALUES (?, ?, ?)",
-                                [secrets.token_hex(16), room.code, json.dumps(change.response)])
-                self.db.execute("INSERT INTO answered (code, attendee_id) VALUES (?, ?)",
-                                [room.code, change.answered])
             if change.attendees:
                 self.db.execute(UPSERT_ATTENDANCE, [room.code, now // 60_000, room.present])
 
@@ -232,6 +267,7 @@ class Store:
         """Read back every open room, as it was at the last commit."""
         with self.lock:
             rows = list(self.db.query("SELECT * FROM rooms WHERE status = 'open'"))
+            self.ballots.keep_who_answered_only_for({row["code"] for row in rows})
             return [self._load_room(row) for row in rows]
 
     def load_room(self, code: str) -> Room:
@@ -256,29 +292,20 @@ class Store:
         for g in self.db.query("SELECT * FROM groups WHERE code = ?", [room.code]):
             room.groups.add(Group(g["id"], tuple(json.loads(g["members"])), g["since"], g["prompt_round"],
                                   g["prompt_index"], g["done_round"], g["done_phase"]))
-        room.answered = {r["attendee_id"] for r in self.db.query(
-            "SELECT attendee_id FROM answered WHERE code = ?", [room.code])}
+        room.answered = self.ballots.answered(room.code, room.attendees)
+        room.responses = self.ballots.count(room.code)
         for row in self.db.execute("SELECT groups FROM meetings WHERE code = ? ORDER BY rowid", [room.code]):
             room.history.record(tuple(group) for group in json.loads(row[0]))
         return room
 
     def forget_who_answered(self, code: str) -> None:
-        """Drop a finished workshop's has-answered list and flush the write-ahead log.
+        """Drop a finished workshop's has-answered list: while the form is open it stops
+        double answers; afterwards it is only a liability."""
+        self.ballots.forget_who_answered(code)
 
-        While the form is open the list stops double answers; afterwards it is only a
-        liability, and the WAL could otherwise keep the order in which rows were written.
-        """
-        with self.lock:
-            with self.db.atomic():
-                self.db.execute("DELETE FROM answered WHERE code = ?", [code])
-            if self.path != ":memory:":
-                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    def responses(self, code: str) -> list[dict]:
-        """Return a workshop's feedback responses, in no meaningful order."""
-        with self.lock:
-            rows = self.db.query("SELECT answers FROM responses WHERE code = ?", [code])
-            return [json.loads(r["answers"]) for r in rows]
+    def results(self, code: str, threshold: int, closed: bool) -> tuple[list[dict], int]:
+        """Return a workshop's published answers, in no meaningful order, and how many wait."""
+        return self.ballots.results(code, threshold, closed)
 
     def room_record(self, code: str) -> dict | None:
         """Return what a report needs of a room, open or ended: its agenda and last state."""
