@@ -27,7 +27,7 @@ class Downloads:
 
     def data(self) -> dict:
         """Return the results themselves, without the counts and the note about waiting answers."""
-        feedback = self.page[self.page.index('id="feedback-title"'):]
+        feedback = self.page[self.page.index('id="feedback-heading"'):]
         summary = [row for row in self.sheets["Summary"]
                    if row[0] not in ("Responses",) and "wait until" not in str(row[0])
                    and "waits until" not in str(row[0])]

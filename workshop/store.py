@@ -66,7 +66,7 @@ MIGRATIONS = [
         PRIMARY KEY (code, minute)
     );
     """,
-    # Feedback as it was first kept; migration 3 moves it to the ballot box.
+    # Feedback as it was first kept; migration 4 moves it to the ballot box.
     """
     CREATE TABLE responses (
         id TEXT PRIMARY KEY,
@@ -93,7 +93,7 @@ MIGRATIONS = [
     """,
     # Rows written in one transaction of a WAL database are linked by its frames and
     # by their places in the file: feedback moves out, and the file is rewritten once.
-    lambda store: store.move_feedback_out(),
+    lambda store, number: store.move_feedback_out(number),
 ]
 
 UPSERT_ATTENDEE = """
@@ -145,15 +145,15 @@ class Store:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             if callable(script):
-                script(self)
+                script(self, number)
                 continue
             with self.lock, self.db.atomic():
                 for statement in filter(str.strip, script.split(";")):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version={number}")
 
-    def move_feedback_out(self) -> None:
-        """Migration 3: copy answers into the ballot box, drop them here, and rewrite this file."""
+    def move_feedback_out(self, number: int) -> None:
+        """Migration 4: copy answers into the ballot box, drop them here, and rewrite this file."""
         responses, answered = defaultdict(list), defaultdict(list)
         with self.lock:
             for code, answers in self.db.execute("SELECT code, answers FROM responses"):
@@ -165,7 +165,7 @@ class Store:
             with self.db.atomic():
                 self.db.execute("DROP TABLE responses")
                 self.db.execute("DROP TABLE answered")
-                self.db.execute("PRAGMA user_version=3")
+                self.db.execute(f"PRAGMA user_version={number}")
             if (responses or answered) and self.path != ":memory:":
                 # secure_delete zeroed the dropped pages; VACUUM also drops their places in the file.
                 self.db.execute("VACUUM")
