@@ -102,7 +102,7 @@ def attendee_page(code: str):
     room = live().room(code)
     if room is None:
         return render_template("join.html", code=normal_code(code)[:6], error=UNAVAILABLE), 404
-    return render_template("attendee.html", code=room.code, title=room.agenda.title)
+    return render_template("attendee.html", code=room.code, title=room.agenda.title, locked=room.locked)
 
 
 @bp.get("/j/<code>/qr.svg")
