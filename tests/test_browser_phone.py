@@ -9,6 +9,7 @@ dark into artifacts/phone-*.png and audited with axe-core in both themes.
 from __future__ import annotations
 
 import pytest
+import requests
 import yaml
 
 from .browser_support import (
@@ -78,7 +79,15 @@ def server(tmp_path_factory):
     agendas = folder / "agendas"
     agendas.mkdir()
     (agendas / "phone-check.yaml").write_text(yaml.safe_dump(AGENDA, allow_unicode=True), encoding="utf-8")
-    running = Server(folder / "phone.db", "--agendas", str(agendas), "--grace", "60").start()
+    running = Server(folder / "phone.db", "--agendas", str(agendas), "--grace", "60")
+    for attempt in range(3):  # a loaded machine can answer the first health check after its 1 s timeout
+        try:
+            running.start()
+            break
+        except requests.RequestException:
+            running.stop()
+            if attempt == 2:
+                raise
     yield running
     running.stop()
 
@@ -249,7 +258,7 @@ class Camera:
         ARTIFACTS.mkdir(exist_ok=True)
         for scheme in ("light", "dark"):
             page.emulate_media(color_scheme=scheme)
-            page.wait_for_timeout(150)
+            page.wait_for_timeout(400)  # past the buttons' colour transition
             name = f"phone-{screen}-{scheme}"
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
             no_sideways_scroll(page, name)
@@ -369,7 +378,7 @@ def test_a_keyboard_user_keeps_focus_on_the_control_used_or_on_the_new_screens_h
     tab_to(page, "button:Send my feedback", limit=40)
     page.keyboard.press("Enter")
     first = page.locator("#q0-0")
-    assert focused(page) == "input:1 Not at all", "the first unanswered question takes focus"
+    assert page.evaluate("document.activeElement.id") == "q0-0", "the first unanswered question takes focus"
     expect(first).to_have_attribute("aria-invalid", "true")
     describedby = first.get_attribute("aria-describedby")
     assert "q0-error" in describedby.split()
@@ -379,8 +388,9 @@ def test_a_keyboard_user_keeps_focus_on_the_control_used_or_on_the_new_screens_h
     expect(page.locator("#q0-error")).to_be_hidden()
     expect(page.locator("#q0-1")).not_to_have_attribute("aria-invalid", "true")
     expect(page.locator("#q1-error")).to_be_visible()  # the other unanswered question keeps its error
-    tab_to(page, "input:About right", limit=10)
-    page.keyboard.press("Space")
+    tab_to(page, "input:Too short", limit=10)  # Tab enters the radio group, the arrows choose
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#q1-1")).to_be_checked()
     expect(page.locator("#q1-error")).to_be_hidden()
     tab_to(page, "button:Send my feedback", limit=20)
     page.keyboard.press("Enter")
@@ -430,17 +440,18 @@ def test_every_phone_screen_fits_320_px_in_light_and_dark_with_no_serious_axe_vi
         f"Pair {mine['number']} · {mine['colour']} · with {mine['partners'][0][0]}")
     room.send("send_message", text=MESSAGE)
     expect(page.locator("#banner")).to_be_visible()
-    for _ in range(2):
+    kinds = []
+    for turn in (1, 2):
         role = page.locator(".role-card")
-        kind = "speaking" if "role-speak" in role.get_attribute("class") else "listening"
+        kinds.append("speaking" if "role-speak" in role.get_attribute("class") else "listening")
         box = page.locator("#view .countdown").bounding_box()
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= SMALL["height"], \
             f"the countdown is below the fold at 320x568 with a message showing: {box}"
-        camera.both(page, kind)
-        room.send("skip_timer")
-        expect(page.locator(".kicker").first).to_contain_text("Turn 2 of 3")
-        if kind == "listening":
-            break
+        camera.both(page, kinds[-1])
+        if turn == 1:
+            room.send("skip_timer")
+            expect(page.locator(".kicker").first).to_contain_text("Turn 2 of 3")
+    assert sorted(kinds) == ["listening", "speaking"], kinds
     room.send("pause_timer")
     expect(page.locator("#view .countdown")).to_have_attribute("data-state", "paused")
     expect(page.locator(".countdown-caption")).to_have_text("Paused")

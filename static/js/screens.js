@@ -94,7 +94,7 @@ function newPartner(room, you, ctx) {
       el("span", { class: "pair-swatch big", "aria-hidden": "true" }),
       el("span", {}, label)) : null,
     el("p", { class: "new-partner-hint" }, label
-      ? `Find each other: look for ${label.replace(" · ", ", ")} on their phone, and sit together.`
+      ? `Find each other: both your phones show ${label}. Sit together.`
       : "Find each other and sit together."),
     button);
 }
