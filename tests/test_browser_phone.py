@@ -1,4 +1,4 @@
-"""The attendee's phone in real Chromium, as a screen-reader user, a keyboard user and a glance across a hall see it.
+"""The attendee's phone in real Chromium, as a screen-reader user, a keyboard user and a glance across a hall.
 
 One server and one Chromium serve every test; each test runs its own workshop of a small agenda written
 here, with one phone in the browser and three more people as Socket.IO clients, driven by a facilitator
@@ -38,9 +38,11 @@ AGENDA = {
         {"kind": "welcome", "title": "Welcome", "minutes": 2, "text": "Welcome. Keep this page open."},
         {"kind": "agreements", "title": "Three agreements", "minutes": 2, "text": "Tap I agree.",
          "items": ["What is said here stays here.", "You can always pass.", "Listen fully."]},
-        {"kind": "pairing", "title": "Meet your partner", "minutes": 1, "text": "Find the person your phone shows."},
+        {"kind": "pairing", "title": "Meet your partner", "minutes": 1,
+         "text": "Find the person your phone shows."},
         {"kind": "round", "title": "Round 1: Arriving", "text": "Let A begin.", "draw": True,
-         "prompts": ["What brought you here today?", "What made you smile this week?", "What are you looking forward to?"],
+         "prompts": ["What brought you here today?", "What made you smile this week?",
+                     "What are you looking forward to?"],
          "turns": TURNS, "reflection": "What is one thing you heard that stayed with you?",
          "cues": {"speak": "Say what is true for you right now.", "listen": "Give your full attention.",
                   "both": "Take turns saying what you heard."}},
@@ -93,16 +95,21 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(server):
+def driver(server):
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+        yield playwright
+
+
+@pytest.fixture(scope="module")
+def browser(driver):
+    chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
 
 
 def expect(locator):
@@ -216,8 +223,10 @@ class Ears:
         try:
             self.page.wait_for_function("(n) => window.__heard.length > n", arg=count, timeout=10_000)
         except Exception as error:
-            raise AssertionError(f"nothing said after {text_of(sentence)!r}; heard {self.page.evaluate('window.__heard')}, "
-                                 f"the region holds {self.page.locator('#announcer').text_content()!r}") from error
+            heard = self.page.evaluate("window.__heard")
+            holds = self.page.locator("#announcer").text_content()
+            raise AssertionError(f"nothing said for {text_of(sentence)!r}; heard {heard}, "
+                                 f"the region holds {holds!r}") from error
         self.page.wait_for_timeout(400)  # time for a second, unwanted sentence to show up
         text = sentence() if callable(sentence) else sentence
         self.expected.append(text)
@@ -283,14 +292,17 @@ def test_a_screen_reader_hears_one_sentence_per_change_through_two_rounds_feedba
     page = room.join()
     ears = Ears(page)
     ears.after(lambda: room.go("Three agreements"), "Three agreements.")
-    ears.after(lambda: page.get_by_role("button", name="I agree").click(), "Thank you. Waiting for the others.")
+    agree = page.get_by_role("button", name="I agree")
+    ears.after(agree.click, "Thank you. Waiting for the others.")
     room.everyone_agrees()
 
     ears.after(lambda: room.go("Meet your partner"),
                lambda: f"Meet your partner. {partner_sentence(room.snapshot())}")
     first = group_of(room.snapshot(), "Ana")
-    ears.after(lambda: room.go("Round 1: Arriving"), lambda: f"Round 1: Arriving. {turn_sentence(room.snapshot())}")
-    ears.after(lambda: room.send("start_timer"), lambda: f"The turn has started. {role_sentence(room.snapshot())}")
+    ears.after(lambda: room.go("Round 1: Arriving"),
+               lambda: f"Round 1: Arriving. {turn_sentence(room.snapshot())}")
+    ears.after(lambda: room.send("start_timer"),
+               lambda: f"The turn has started. {role_sentence(room.snapshot())}")
     ears.after(lambda: room.send("pause_timer"), "Paused.")
     ears.after(lambda: room.send("resume_timer"), "Resumed.")
     ears.after(lambda: room.send("extend_timer", seconds=60), "One more minute.")
@@ -301,7 +313,8 @@ def test_a_screen_reader_hears_one_sentence_per_change_through_two_rounds_feedba
     ears.after(lambda: room.send("skip_timer"), "Round complete. Thank each other for what you shared.")
 
     ears.after(lambda: room.go("Round 2: A little deeper"),
-               lambda: f"Round 2: A little deeper. {partner_sentence(room.snapshot())} {turn_sentence(room.snapshot())}")
+               lambda: (f"Round 2: A little deeper. {partner_sentence(room.snapshot())} "
+                        f"{turn_sentence(room.snapshot())}"))
     second = group_of(room.snapshot(), "Ana")
     assert second["partners"] != first["partners"], "round 2 forms new pairs"
     ears.after(lambda: room.go("Before you go"), "Before you go.")
@@ -331,7 +344,7 @@ def test_a_keyboard_user_keeps_focus_on_the_control_used_or_on_the_new_screens_h
 
     room.go("Three agreements")
     expect(page.locator("#view h1")).to_have_text("Three agreements")
-    assert focused(page) == "h1:Three agreements", "the heading that had focus went away: the new one takes it"
+    assert focused(page) == "h1:Three agreements", "the focused heading went away: the new one takes focus"
     tab_to(page, "button:I agree")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Waiting for the others…")).to_be_visible()
@@ -408,7 +421,7 @@ def test_the_text_question_is_named_once_and_errors_belong_to_their_fields(room)
     room.send("open_feedback")
     area = page.get_by_role("textbox", name="Anything else?")
     expect(area).to_be_visible()
-    assert page.locator("fieldset:has(textarea)").count() == 0, "a textarea is named by one label, not a legend too"
+    assert page.locator("fieldset:has(textarea)").count() == 0, "one label names a textarea, not a legend too"
     tree = page.locator("form.feedback-form").aria_snapshot()
     assert 'group "Anything else?"' not in tree and 'textbox "Anything else?"' in tree, tree
     ids = page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
@@ -502,3 +515,36 @@ def test_the_screen_is_kept_awake_only_while_a_turn_runs(room):
     room.send("pause_timer")
     expect(page.locator("body")).to_have_attribute("data-wake", "released")
     expect(page.locator("#wake-note")).to_be_hidden()
+
+
+def test_over_plain_http_on_a_venue_network_the_phone_says_it_cannot_keep_the_screen_awake(server, driver):
+    workshop = server.create_workshop("phone-check")
+    boss = facilitator(server, workshop)
+    partner = attendee(server, workshop["code"], "Eli")
+    # A name that is not loopback makes http insecure, as a laptop's LAN address is for a phone.
+    venue = workshop["join_url"].replace("127.0.0.1", "venue.test")
+    rule = "--host-resolver-rules=MAP venue.test 127.0.0.1"
+    chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=[*LAUNCH_ARGS, rule])
+    try:
+        page = chromium.new_page(viewport=SMALL)
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(venue)
+        assert not page.evaluate("window.isSecureContext")
+        page.get_by_label("Your first name").fill("Ana")
+        page.get_by_role("button", name="Join").click()
+        expect(page.locator("#view h1")).to_have_text("Welcome")
+        expect(page.locator("body")).to_have_attribute("data-wake", "unavailable")
+        expect(page.locator("#wake-note")).to_contain_text("cannot keep your screen awake")
+        assert boss.send("go_to_step", {"index": STEP["Three agreements"]})["ok"]
+        page.get_by_role("button", name="I agree").click()
+        assert partner.send("agree")["ok"]
+        assert boss.send("go_to_step", {"index": STEP["Round 1: Arriving"]})["ok"]
+        assert boss.send("start_timer", {})["ok"]
+        expect(page.locator(".screen-round")).to_be_visible()
+        expect(page.locator("#view .countdown")).to_have_attribute("data-state", "running")
+        assert not errors, errors
+    finally:
+        chromium.close()
+        partner.close()
+        boss.close()

@@ -45,7 +45,14 @@ let saidOffline = false;
 let offlineTimer = null;
 
 const narrator = new Narrator(polite);
-const keeper = new ScreenKeeper((state) => { wakeNote.hidden = state !== "unavailable" && state !== "refused"; });
+const WAKE_NOTES = {
+  unavailable: "This page cannot keep your screen awake over this connection (that needs https): set your phone's screen lock to a few minutes during the workshop.",
+  refused: "Your phone did not let this page keep the screen awake (battery saver?): set its screen lock to a few minutes during the workshop.",
+};
+const keeper = new ScreenKeeper((state) => {
+  wakeNote.hidden = !WAKE_NOTES[state];
+  wakeNote.textContent = WAKE_NOTES[state] || "";
+});
 
 // Time running out says nothing by itself: the server's next turn (or "Time is up.") follows it.
 const countdown = new Countdown({ size: "big", onEnded: () => ring(), onMinute: (text) => narrator.say(text) });

@@ -105,7 +105,7 @@ export function describe(before, after) {
     }
     said.push(feedbackSentence(before.room.feedback, room.feedback));
     if (you.attendee.agreed && !before.you.attendee.agreed) said.push("Thank you. Waiting for the others.");
-    if (you.attendee.answered && !before.you.attendee.answered) said.push("Thank you for your feedback.");
+    if (you.attendee.answered && !before.you.attendee.answered) said.push("Your feedback was sent. Thank you.");
   }
   if (message && (!oldMessage || oldMessage.id !== message.id)) said.push(`Message from your facilitator: ${message.text}`);
   return said.filter(Boolean).join(" ");
