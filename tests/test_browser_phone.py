@@ -255,6 +255,36 @@ def no_sideways_scroll(page, what: str) -> None:
     assert width <= inner, f"{what}: the page scrolls sideways ({width} px in {inner} px)"
 
 
+# The countdown's parts against what they sit on, read from the page's computed colours (WCAG 1.4.11).
+COUNTDOWN_CONTRAST = """() => {
+  const rgb = (text) => {
+    const probe = document.createElement('span');
+    probe.style.color = text;
+    document.body.append(probe);
+    const value = getComputedStyle(probe).color.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    probe.remove();
+    return value;
+  };
+  const lum = ([r, g, b]) => [r, g, b].map((c) => c / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+    .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+  const ratio = (a, b) => {
+    const [x, y] = [lum(rgb(a)), lum(rgb(b))].sort((m, n) => n - m);
+    return (x + 0.05) / (y + 0.05);
+  };
+  const card = getComputedStyle(document.querySelector('#view .role-card')).backgroundColor;
+  const vars = getComputedStyle(document.querySelector('#view .countdown'));
+  const v = (name) => vars.getPropertyValue(name).trim();
+  const bar = getComputedStyle(document.querySelector('#view .countdown-bar'));
+  return {
+    'the edge of the track against the card': ratio(bar.borderTopColor, card),
+    'the running fill against the track': ratio(v('--fill'), bar.backgroundColor),
+    'the paused fill against the track': ratio(v('--paused-fill'), bar.backgroundColor),
+    'the PAUSED badge against the card': ratio(v('--paused-bg'), card),
+  };
+}"""
+
+
 class Camera:
     """Screenshots at 320x568 in light and dark, each audited with axe-core."""
 
@@ -262,6 +292,7 @@ class Camera:
         self.axe = AXE.read_text(encoding="utf-8")
         self.blocking: list[str] = []
         self.taken: list[str] = []
+        self.contrasts: dict[str, float] = {}
 
     def both(self, page, screen: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -271,6 +302,13 @@ class Camera:
             name = f"phone-{screen}-{scheme}"
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
             no_sideways_scroll(page, name)
+            ids = page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
+            repeated = sorted({i for i in ids if ids.count(i) > 1})
+            assert not repeated, f"{name}: ids repeat: {repeated}"
+            if page.locator("#view .role-card .countdown").count():
+                for what, ratio in page.evaluate(COUNTDOWN_CONTRAST).items():
+                    assert ratio >= 3, f"{name}: {what} is {ratio:.2f}:1 (WCAG 1.4.11 asks 3:1)"
+                    self.contrasts[f"{name}: {what}"] = round(ratio, 2)
             if not page.evaluate("typeof window.axe === 'object'"):
                 page.evaluate(self.axe)
             result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
@@ -480,6 +518,8 @@ def test_every_phone_screen_fits_320_px_in_light_and_dark_with_no_serious_axe_vi
     expect(page.locator("#view .countdown")).to_have_count(0)
     camera.both(page, "end")
     print("photographed and audited:", ", ".join(camera.taken))
+    print("countdown contrasts:", camera.contrasts)
+    assert any("paused-dark" in key for key in camera.contrasts), "the paused countdown was measured in dark"
     assert not camera.blocking, "axe violations:\n" + "\n".join(camera.blocking)
 
 

@@ -316,8 +316,8 @@ function newPartnerDue() {
   if (room.step.kind !== "pairing" && room.step.kind !== "round") return false;
   if (load(MET_KEY) === you.group.id) return false;
   const running = room.timer && (room.timer.state === "running" || room.timer.state === "paused");
-  if (running && room.step.kind === "round") {
-    seeGroup(); // the turn has begun: the moment folds into the pair badge, never over the countdown
+  if (running) {
+    seeGroup(); // the timer runs: the moment folds into the pair badge, never over the countdown
     return false;
   }
   return true;
