@@ -267,8 +267,10 @@ def test_everyone_agrees_and_five_people_make_one_triad_and_one_pair(journey):
     expect(console.locator("#board-summary")).to_have_text("2 groups · 1 of three")
     snapshot = journey.snapshot()
     assert sorted(len(g["members"]) for g in snapshot.groups) == [2, 3]
-    for name, page in journey.named_phones():
+    for name, page in journey.named_phones():  # a full-screen "new partner" moment, then the pairing screen
         mine = snapshot.group_of(name)
+        expect(page.locator(".new-partner-names")).to_have_text(list_names([n for n, _ in mine["partners"]]))
+        page.get_by_role("button", name="We have found each other").tap()
         expect(page.locator(".partner-names")).to_have_text(list_names([n for n, _ in mine["partners"]]))
     journey.audit.check(journey.phones[0], "attendee-pairing")
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from operator import indexOf
+
 from .groups import Group
 from .pairing import FACILITATOR
 from .room import Room
 
 STEP_PRIVATE = {"prompts"}
+# Named so that people can say them across a hall; the page draws each one (static/css/app.css).
+PAIR_COLOURS = ("blue", "orange", "green", "purple", "pink", "teal", "gold", "red")
 
 
 def room_view(room: Room) -> dict:
@@ -76,11 +80,22 @@ def _personal_group(room: Room, group: Group, attendee_id: str) -> dict:
     ]
     return {
         "id": group.id,
+        **pair_label(room, group),
         "members": members,
         "role": next(m["role"] for m in members if m["id"] == attendee_id),
         "prompt": room.prompt_of(group),
         "done": room.group_done(group),
     }
+
+
+def pair_label(room: Room, group: Group) -> dict:
+    """Return the number and colour every member of a group sees, so that they find each other in a hall.
+
+    The number is the group's place in the room's group order (the order groups were formed), so it
+    holds while the groups hold; the colour follows the number.
+    """
+    number = indexOf(room.groups.by_id, group.id) + 1
+    return {"number": number, "colour": PAIR_COLOURS[(number - 1) % len(PAIR_COLOURS)]}
 
 
 def _name(room: Room, member: str) -> str:
@@ -100,6 +115,7 @@ def group_view(room: Room, group: Group) -> dict:
     """Return what a facilitator sees of one group."""
     return {
         "id": group.id,
+        **pair_label(room, group),
         "members": list(group.members),
         "roles": [room.role_of(group, p) for p in range(len(group.members))],
         "prompt": room.prompt_of(group),

@@ -189,7 +189,8 @@ def attendee_page(code: str):
         room = live().room(code)
         if room is None:
             return (render_template("join.html", code=code, error=UNAVAILABLE), 404), live().exists(code)
-        return render_template("attendee.html", code=room.code, title=room.agenda.title), True
+        return render_template("attendee.html", code=room.code, title=room.agenda.title,
+                               locked=room.locked), True
 
     return guarded_page(attempt, code)
 

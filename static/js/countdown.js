@@ -27,10 +27,14 @@ export function remainingOf(timer) {
 }
 
 export class Countdown {
-  /** `onEnded(timer)` fires once per deadline; `announcer` gets minute marks (polite). */
-  constructor({ onEnded = null, announcer = null, size = "" } = {}) {
+  /**
+   * `onEnded(timer)` fires once per deadline; `announcer` gets minute marks (polite), or `onMinute(text)`
+   * hears them instead when given (the phone's narrator).
+   */
+  constructor({ onEnded = null, announcer = null, onMinute = null, size = "" } = {}) {
     this.onEnded = onEnded;
     this.announcer = announcer;
+    this.onMinute = onMinute;
     this.timer = null;
     this.armed = null; // the deadline we watched run, until it ends
     this.lastMinute = null;
@@ -90,11 +94,12 @@ export class Countdown {
   }
 
   announceMinute(ms) {
-    if (!this.announcer) return;
+    if (!this.announcer && !this.onMinute) return;
     const minute = Math.ceil(ms / 60000);
     if (this.lastMinute !== null && minute < this.lastMinute && minute >= 1 && ms > 1000) {
       // Crossed a whole minute, such as 3:00 -> 2:59: say "3 minutes left" only at the mark itself.
-      announce(this.announcer, spoken(minute * 60000));
+      if (this.onMinute) this.onMinute(spoken(minute * 60000));
+      else announce(this.announcer, spoken(minute * 60000));
     }
     this.lastMinute = minute;
   }

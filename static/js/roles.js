@@ -1,4 +1,5 @@
 // What a round means for one attendee: their role in this turn, their partners, the turn number.
+import { listNames } from "./dom.js";
 
 /** A member's name as it reads inside a sentence. */
 export function memberName(member) {
@@ -31,13 +32,48 @@ export function roleFor(room, you) {
   return { kind: "listen", heading: `You listen, ${name} speaks`, cue: cues.listen };
 }
 
+/** The names of the others in the group, as they read in a sentence: "Eli", "Eli and Sam". */
+function othersOf(you) {
+  return listNames(partnersOf(you).map(memberName));
+}
+
+/** The part of the role heading that names the partner: " — Eli listens", " — with Eli", or "". */
+export function rolePartner(role, you) {
+  const others = partnersOf(you);
+  if (!role || !others.length) return "";
+  if (role.kind === "speak") return ` — ${othersOf(you)} ${others.length > 1 ? "listen" : "listens"}`;
+  if (role.kind === "both") return ` — with ${othersOf(you)}`;
+  return "";
+}
+
+/** One sentence saying who does what now: "You listen, Eli speaks." */
+export function roleSentence(room, you) {
+  const role = roleFor(room, you);
+  if (!role) return "";
+  const others = partnersOf(you);
+  if (role.kind === "speak") {
+    return others.length ? `You speak, ${othersOf(you)} ${others.length > 1 ? "listen" : "listens"}.` : "You speak.";
+  }
+  if (role.kind === "both") return others.length ? `${role.heading}, with ${othersOf(you)}.` : `${role.heading}.`;
+  if (role.kind === "complete") return `${role.heading}. ${role.cue}`;
+  return `${role.heading}.`;
+}
+
+/** The pair label everyone in the group sees: "Pair 7 · teal", or "" when the server sends none. */
+export function pairLabel(group) {
+  if (!group || !group.number) return "";
+  return group.colour ? `Pair ${group.number} · ${group.colour}` : `Pair ${group.number}`;
+}
+
 /**
- * The turn's number for people, "Turn 2 of 3". The server counts the triads' extra turn in
- * phase.index even when it is skipped, so the number is mapped back onto step.turns.
+ * The turn's number for people, "Turn 2 of 3": the server's phase.number when it sends one; otherwise
+ * the server counts the triads' extra turn in phase.index even when it is skipped, so the number is
+ * mapped back onto step.turns.
  */
 export function turnLabel(room) {
   const phase = room.phase;
   if (!phase || phase.speaker === null || phase.speaker === undefined) return "";
+  if (phase.number && phase.count) return `Turn ${phase.number} of ${phase.count}`;
   const turns = (room.step && room.step.turns) || [];
   let number = phase.index + 1;
   let lastSolo = -1;

@@ -1,7 +1,7 @@
 // The attendee's screens, one per situation; each returns a fresh DOM tree built from room + you.
 import { el, listNames, paragraphs } from "./dom.js";
 import { feedbackForm } from "./feedback.js";
-import { memberName, partnersOf, roleFor, turnLabel } from "./roles.js";
+import { memberName, pairLabel, partnersOf, roleFor, rolePartner, turnLabel } from "./roles.js";
 
 const GATED = new Set(["agreements", "pairing", "round", "message"]);
 
@@ -11,9 +11,13 @@ export function agreementsOf(room, you) {
   return room.agreements || (you && you.agreements) || null;
 }
 
-/** Choose and build the screen for the current state. `ctx` holds the countdown and the actions. */
+/**
+ * Choose and build the screen for the current state. `ctx` holds the countdown and the actions, and
+ * `ctx.newPartner` says whether the "new partner" moment is still to be shown for this group.
+ */
 export function screenFor(room, you, ctx) {
   if (room.status === "ended") return ended(room);
+  if (ctx.newPartner && you.group && partnersOf(you).length) return newPartner(room, you, ctx);
   const step = room.step;
   const agreed = you.attendee.agreed;
   if (!agreed && GATED.has(step.kind)) {
@@ -30,8 +34,69 @@ export function screenFor(room, you, ctx) {
   }
 }
 
+// Every screen starts with its one h1, which takes focus (tabindex -1) when the focused control goes away.
 function heading(text, kicker) {
-  return [kicker ? el("p", { class: "kicker" }, kicker) : null, el("h1", { class: "step-heading" }, text)];
+  return [kicker ? el("p", { class: "kicker" }, kicker) : null,
+    el("h1", { class: "step-heading", tabindex: "-1" }, text)];
+}
+
+/** The countdown, on steps where a timer is counting (or has counted): never an idle one outside a round. */
+function timerShown(room, ctx) {
+  return room.timer && room.timer.state !== "idle" ? ctx.countdown.el : null;
+}
+
+/**
+ * A button that stays focused and in the tab order while its command is on the way: busy is shown
+ * with aria-disabled and its text, never `disabled` (which would drop focus to the page).
+ */
+export function busyButton(attrs, label, busyLabel, run) {
+  const button = el("button", { type: "button", ...attrs }, label);
+  button.addEventListener("click", async (event) => {
+    if (button.getAttribute("aria-disabled") === "true") {
+      event.preventDefault();
+      return;
+    }
+    button.setAttribute("aria-disabled", "true");
+    button.textContent = busyLabel;
+    try {
+      await run();
+    } finally {
+      button.removeAttribute("aria-disabled");
+      button.textContent = label;
+    }
+  });
+  return button;
+}
+
+/** The pair's number and colour, and who is in it: "Pair 7 · teal · with Sam". */
+function pairBadge(you) {
+  const label = pairLabel(you.group);
+  const names = partnersOf(you).map(memberName);
+  if (!label && !names.length) return null;
+  return el("p", { class: "pair-badge", dataset: { colour: you.group.colour || "" } },
+    el("span", { class: "pair-swatch", "aria-hidden": "true" }),
+    el("span", { class: "pair-text" }, [label, names.length ? `with ${listNames(names)}` : ""].filter(Boolean).join(" · ")));
+}
+
+function newPartner(room, you, ctx) {
+  const partners = partnersOf(you);
+  const names = partners.map((m) => (m.id === "facilitator" ? "Your facilitator" : m.name));
+  const label = pairLabel(you.group);
+  const button = el("button", { type: "button", class: "button block big", dataset: { focus: "found" } },
+    "We have found each other");
+  button.addEventListener("click", () => ctx.dismissPartner());
+  return el("section", { class: "screen new-partner", dataset: { colour: you.group.colour || "" } },
+    el("p", { class: "kicker" }, room.step.title),
+    el("h1", { class: "step-heading new-partner-title", tabindex: "-1" },
+      partners.length > 1 ? "Your new group" : "Your new partner"),
+    el("p", { class: "new-partner-names" }, listNames(names)),
+    label ? el("p", { class: "new-partner-pair" },
+      el("span", { class: "pair-swatch big", "aria-hidden": "true" }),
+      el("span", {}, label)) : null,
+    el("p", { class: "new-partner-hint" }, label
+      ? `Find each other: both your phones show ${label}. Sit together.`
+      : "Find each other and sit together."),
+    button);
 }
 
 function textStep(room, ctx) {
@@ -39,7 +104,7 @@ function textStep(room, ctx) {
   return el("section", { class: `screen stack screen-${step.kind}` },
     heading(step.title),
     el("div", { class: "prose stack-sm" }, paragraphs(step.text)),
-    room.timer ? ctx.countdown.el : null,
+    timerShown(room, ctx),
     step.kind === "closing" ? el("p", { class: "muted" }, "You can close this page whenever you like.") : null);
 }
 
@@ -48,24 +113,23 @@ function agreementsScreen(step, ctx, agreed) {
   if (agreed) {
     return el("section", { class: "screen stack" },
       heading(step.title || "Our agreements"),
-      el("div", { class: "card calm stack-sm", role: "status" },
+      el("div", { class: "card calm stack-sm" },
         el("p", { class: "big-line" }, "Thank you."),
         el("p", {}, "Waiting for the others…")),
       el("details", { class: "quiet" }, el("summary", {}, "Read the agreements again"), items));
   }
-  const error = el("p", { class: "notice error", role: "alert", hidden: true });
-  const button = el("button", { type: "button", class: "button block big", dataset: { focus: "agree" } }, "I agree");
-  button.addEventListener("click", async () => {
-    ctx.unlock();
-    button.disabled = true;
-    error.hidden = true;
-    const ack = await ctx.act("agree");
-    if (!ack.ok) {
-      button.disabled = false;
-      error.textContent = ack.error;
-      error.hidden = false;
-    }
-  });
+  const error = el("p", { class: "notice error", id: "agree-error", hidden: true });
+  const button = busyButton({ class: "button block big", dataset: { focus: "agree" }, "aria-describedby": "agree-error" },
+    "I agree", "Sending…", async () => {
+      ctx.unlock();
+      error.hidden = true;
+      const ack = await ctx.act("agree");
+      if (!ack.ok) {
+        error.textContent = ack.error;
+        error.hidden = false;
+        ctx.say(ack.error);
+      }
+    });
   return el("section", { class: "screen stack" },
     heading(step.title || "Our agreements", "Before we begin"),
     el("div", { class: "prose stack-sm" }, paragraphs(step.text)),
@@ -76,7 +140,7 @@ function agreementsScreen(step, ctx, agreed) {
 function lateArrival(room) {
   return el("section", { class: "screen stack" },
     heading("Welcome", room.step.title),
-    el("div", { class: "card calm stack-sm", role: "status" },
+    el("div", { class: "card calm stack-sm" },
       el("p", {}, "The workshop is under way. Your facilitator will bring you in at the next step."),
       el("p", { class: "muted" }, "Keep this page open.")));
 }
@@ -91,21 +155,23 @@ function pairing(room, you, ctx) {
   if (!you.group) return unpaired(room, you, ctx);
   const partners = partnersOf(you);
   const names = partners.map((m) => (m.id === "facilitator" ? "Your facilitator" : m.name));
+  const label = pairLabel(you.group);
   return el("section", { class: "screen stack" },
     heading(step.title, partners.length > 1 ? "Your group" : "Your partner"),
-    el("div", { class: "card partner-card stack-sm" },
-      el("p", { class: "partner-names" }, listNames(names)),
+    el("div", { class: "card partner-card stack-sm", dataset: { colour: you.group.colour || "" } },
+      el("h2", { class: "partner-names" }, listNames(names)),
+      label ? el("p", { class: "pair-line" }, el("span", { class: "pair-swatch", "aria-hidden": "true" }), label) : null,
       el("p", { class: "muted" }, `You are ${you.group.role}. `,
         partners.length > 1 ? "You are a trio: each of you gets a turn." : "")),
-    el("div", { class: "prose stack-sm" }, paragraphs(step.text)),
-    room.timer ? ctx.countdown.el : null);
+    timerShown(room, ctx),
+    el("div", { class: "prose stack-sm" }, paragraphs(step.text)));
 }
 
 function unpaired(room, you, ctx) {
   const waiting = you.waiting;
   return el("section", { class: "screen stack" },
     heading(room.step.title, room.step.kind === "round" ? `Round ${room.step.round || ""}`.trim() : ""),
-    el("div", { class: "card calm stack-sm waiting-card", role: "status" },
+    el("div", { class: "card calm stack-sm waiting-card" },
       el("span", { class: "breath", "aria-hidden": "true" }),
       el("p", { class: "big-line" }, waiting ? "Finding you a partner…" : "You will be paired soon."),
       el("p", { class: "muted" }, waiting
@@ -123,28 +189,29 @@ function round(room, you, ctx) {
   const kicker = [step.round ? `Round ${step.round}` : "", turnLabel(room)].filter(Boolean).join(" · ");
 
   const partners = partnerLine(you);
+  // The countdown sits inside the role card, right under the role, so that both stay above the fold.
   const roleCard = el("div", { class: `role-card role-${role.kind}` },
-    el("p", { class: "role-heading" }, role.heading),
+    el("h2", { class: "role-title" },
+      el("span", { class: "role-heading" }, role.heading),
+      el("span", { class: "role-partner" }, rolePartner(role, you))),
+    role.kind === "complete" ? null : ctx.countdown.el,
+    notStartedNote(room, role),
     role.cue ? el("p", { class: "role-cue" }, role.cue) : null,
     el("p", { class: "with-line" }, `With ${listNames(partners)} · you are ${group.role}`));
 
-  const prompt = el("figure", { class: "prompt-card" },
-    el("figcaption", { class: "prompt-label" }, "Your question"),
+  const prompt = el("section", { class: "prompt-card", "aria-labelledby": "prompt-label" },
+    el("h2", { class: "prompt-label", id: "prompt-label" }, "Your question"),
     el("blockquote", { class: "prompt-text" }, el("p", {}, group.prompt || step.prompt || "")));
 
   const reflect = (role.kind === "complete" || role.kind === "both") && step.reflection
-    ? el("div", { class: "reflection stack-sm" },
-      el("p", { class: "prompt-label" }, "To reflect on"),
+    ? el("section", { class: "reflection stack-sm", "aria-labelledby": "reflect-label" },
+      el("h2", { class: "prompt-label", id: "reflect-label" }, "To reflect on"),
       el("p", { class: "reflection-text" }, step.reflection))
-    : null;
-
-  const notStarted = timerState === "idle" && room.phase.index === 0
-    ? el("p", { class: "muted center" }, "The first turn starts when your facilitator starts the timer.")
     : null;
 
   const actions = el("div", { class: "actions stack-sm" });
   if (group.done && role.kind !== "complete") {
-    actions.append(el("p", { class: "done-note", role: "status" }, "Done — rest quietly until the next turn."));
+    actions.append(el("p", { class: "done-note" }, "Done — rest quietly until the next turn."));
   } else if (inTurn) {
     actions.append(actionButton("We’re done", "mark_done", ctx, "secondary"));
   }
@@ -152,10 +219,9 @@ function round(room, you, ctx) {
 
   return el("section", { class: "screen stack screen-round" },
     heading(step.title, kicker),
+    pairBadge(you),
     roleCard,
     prompt,
-    ctx.countdown.el,
-    notStarted,
     reflect,
     actions,
     momentToggle(you, ctx),
@@ -163,26 +229,33 @@ function round(room, you, ctx) {
       el("div", { class: "prose stack-sm" }, paragraphs(step.text))) : null);
 }
 
+function notStartedNote(room, role) {
+  const idle = room.timer && room.timer.state === "idle";
+  return idle && room.phase.index === 0 && role.kind !== "complete"
+    ? el("p", { class: "not-started" }, "The first turn starts when your facilitator starts the timer.")
+    : null;
+}
+
 function actionButton(label, event, ctx, variant) {
-  const error = el("p", { class: "field-error", role: "alert", hidden: true });
-  const button = el("button", { type: "button", class: `button block ${variant}`, dataset: { focus: event } }, label);
-  button.addEventListener("click", async () => {
-    button.disabled = true;
-    error.hidden = true;
-    const ack = await ctx.act(event);
-    button.disabled = false;
-    if (!ack.ok) {
-      error.textContent = ack.error;
-      error.hidden = false;
-    }
-  });
+  const errorId = `${event}-error`;
+  const error = el("p", { class: "field-error", id: errorId, hidden: true });
+  const button = busyButton({ class: `button block ${variant}`, dataset: { focus: event }, "aria-describedby": errorId },
+    label, "Sending…", async () => {
+      error.hidden = true;
+      const ack = await ctx.act(event);
+      if (!ack.ok) {
+        error.textContent = ack.error;
+        error.hidden = false;
+        ctx.say(ack.error);
+      }
+    });
   return el("div", { class: "stack-sm" }, button, error);
 }
 
 function momentToggle(you, ctx) {
-  const box = el("input", { type: "checkbox", id: "moment", dataset: { focus: "moment" }, "aria-describedby": "moment-hint" });
+  const box = el("input", { type: "checkbox", id: "moment", dataset: { focus: "moment" }, "aria-describedby": "moment-hint moment-error" });
   box.checked = Boolean(you.attendee.moment);
-  const error = el("p", { class: "field-error", role: "alert", hidden: true });
+  const error = el("p", { class: "field-error", id: "moment-error", hidden: true });
   box.addEventListener("change", async () => {
     error.hidden = true;
     const ack = await ctx.act("ask_moment", { needed: box.checked });
@@ -190,6 +263,7 @@ function momentToggle(you, ctx) {
       box.checked = !box.checked;
       error.textContent = ack.error;
       error.hidden = false;
+      ctx.say(ack.error);
     }
   });
   return el("div", { class: "moment" },
@@ -205,15 +279,15 @@ function feedback(room, you, ctx) {
   const fb = room.feedback || {};
   let body;
   if (you.attendee.answered) {
-    body = el("div", { class: "card calm stack-sm", role: "status" },
+    body = el("div", { class: "card calm stack-sm" },
       el("p", { class: "big-line" }, "Thank you for your feedback."),
       el("p", {}, "It helps make the next heart to heart even better. Your answers are stored without your name."));
   } else if (fb.open) {
-    body = feedbackForm({ step, draftKey: ctx.draftKey, send: (answers) => ctx.act("send_feedback", { answers }) });
+    body = feedbackForm({ step, draftKey: ctx.draftKey, say: ctx.say, send: (answers) => ctx.act("send_feedback", { answers }) });
   } else if (fb.closed) {
     body = el("div", { class: "card calm" }, el("p", {}, "Feedback is closed. Thank you for being here."));
   } else {
-    body = el("div", { class: "card calm stack-sm", role: "status" },
+    body = el("div", { class: "card calm stack-sm" },
       el("p", { class: "big-line" }, "The feedback form will open soon."),
       el("p", { class: "muted" }, "Keep this page open; it appears here by itself."));
   }
@@ -221,7 +295,7 @@ function feedback(room, you, ctx) {
     heading(step.title),
     !you.attendee.answered && fb.open ? el("div", { class: "prose stack-sm" }, paragraphs(step.text)) : null,
     body,
-    room.timer && !fb.open ? ctx.countdown.el : null);
+    fb.open ? null : timerShown(room, ctx));
 }
 
 function ended(room) {
