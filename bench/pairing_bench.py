@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workshop.pairing import History, Pairing, make_groups  # noqa: E402
-from workshop.regroup import add_person, remove_person  # noqa: E402
+from workshop.core.pairing.form import History, Pairing, make_groups  # noqa: E402
+from workshop.core.pairing.regroup import add_person, remove_person  # noqa: E402
 
 LIVE_ROOM = 1_000
 LIVE_CALLS = 2_000

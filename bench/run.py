@@ -203,7 +203,7 @@ async def late_joiners(fac: Facilitator, pool: Pool, key: str, url: str, n: int,
 
 def packet_bytes(event: str, data: dict) -> int:
     """Return the size of an event as the server sends it: engine.io '4' + socket.io packet, UTF-8."""
-    from workshop.events import WireJSON
+    from workshop.shell.events import WireJSON
 
     class WirePacket(socketio.packet.Packet):
         json = WireJSON
@@ -362,7 +362,7 @@ def pairing_figures(rounds: int) -> dict:
         figures = json.loads(done.stdout.strip().splitlines()[-1])
         return {"pairing_10k_ms": figures["pairing_10k_ms"], "pairing": figures}
     except (subprocess.SubprocessError, ValueError, IndexError, KeyError):
-        from workshop.pairing import make_groups
+        from workshop.core.pairing.form import make_groups
         began = time.perf_counter()
         make_groups([f"a_{i:016x}" for i in range(10_000)], random.Random(1))
         return {"pairing_10k_ms": round((time.perf_counter() - began) * 1000, 1)}
@@ -370,9 +370,9 @@ def pairing_figures(rounds: int) -> dict:
 
 def worst_sizes() -> dict:
     """Return the largest `you` (a triad of 40-emoji names) and `room` the shipped agendas can produce."""
-    from workshop.agenda import load_agendas
-    from workshop.room import Room, Settings
-    from workshop.view import room_view, you_view
+    from workshop.core.agenda import load_agendas
+    from workshop.core.room import Room, Settings
+    from workshop.core.view import room_view, you_view
     agendas, _ = load_agendas(ROOT / "agendas")
     rng, you, room_size = random.Random(1), 0, 0
     for agenda in agendas.values():

@@ -17,8 +17,8 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workshop.app import create_app  # noqa: E402
-from workshop.events import socketio  # noqa: E402
+from workshop.shell.app import create_app  # noqa: E402
+from workshop.shell.events import socketio  # noqa: E402
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workshop.agenda import (
+from workshop.core.agenda import (
     DEFAULT_CUES,
     DEFAULT_LABELS,
     MAX_BYTES,

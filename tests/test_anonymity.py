@@ -16,10 +16,10 @@ import secrets
 import sqlite3
 from pathlib import Path
 
-from workshop.agenda import parse_agenda
-from workshop.ballot import mark
-from workshop.room import Room, Settings
-from workshop.store import MIGRATIONS, Store, _room_state
+from workshop.core.agenda import parse_agenda
+from workshop.core.room import Room, Settings
+from workshop.shell.ballot import mark
+from workshop.shell.store import MIGRATIONS, Store, _room_state
 
 from .support import attendee, facilitator
 

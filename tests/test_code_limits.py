@@ -17,8 +17,8 @@ import requests
 import socketio as sio
 
 from workshop import create_app
-from workshop.limits import CodeGuard, Crowded, address_key
-from workshop.live import CODE_ALPHABET
+from workshop.core.limits import CodeGuard, Crowded, address_key
+from workshop.shell.live import CODE_ALPHABET
 
 from .support import ROOT, Server, facilitator
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from workshop.agenda import load_agenda
-from workshop.events import socketio
-from workshop.keys import display_key
+from workshop.core.agenda import load_agenda
+from workshop.shell.events import socketio
+from workshop.shell.keys import display_key
 
 from .support import ROOT
 

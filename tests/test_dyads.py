@@ -6,9 +6,9 @@ from itertools import combinations
 
 import pytest
 
-from workshop.agenda import parse_agenda
-from workshop.room import GONE, Room, Settings
-from workshop.view import phase_view, you_view
+from workshop.core.agenda import parse_agenda
+from workshop.core.room import GONE, Room, Settings
+from workshop.core.view import phase_view, you_view
 
 MINUTE = 60_000
 

@@ -7,9 +7,10 @@ import random
 import pytest
 import requests
 
-from workshop.agenda import load_agenda
-from workshop.events import socketio
-from workshop.room import AWAY, GONE, PRESENT, Room, RoomError, Settings
+from workshop.core.agenda import load_agenda
+from workshop.core.errors import Refusal
+from workshop.core.room import AWAY, GONE, PRESENT, Room, Settings
+from workshop.shell.events import socketio
 
 from .support import ROOT, Server, attendee, facilitator
 
@@ -56,7 +57,7 @@ def test_an_ended_room_changes_on_no_path(path):
     }
     try:
         change = actions[path]()
-    except RoomError as error:
+    except Refusal as error:
         assert error.code == "room_ended"
     else:
         assert not change
@@ -92,9 +93,9 @@ def test_a_refused_command_after_a_partial_change_leaves_the_room_as_committed(l
 
     def refused(r):
         r.locked = True
-        raise RoomError("no", "bad_step")
+        raise Refusal("no", "bad_step")
 
-    with pytest.raises(RoomError):
+    with pytest.raises(Refusal):
         live.run(room.code, refused)
     assert live.rooms[room.code].locked is False
 

@@ -19,7 +19,7 @@ import aiohttp
 import requests
 import socketio
 
-from workshop.ballot import mark
+from workshop.shell.ballot import mark
 
 from .proxy import Proxy
 from .support import ROOT, Phone, Server, facilitator, wait_until

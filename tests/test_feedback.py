@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workshop.feedback import (
+from workshop.core.feedback import (
     DEFAULT_THRESHOLD,
     MIN_THRESHOLD,
     FeedbackError,

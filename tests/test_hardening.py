@@ -19,7 +19,7 @@ import socketio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workshop.payload import clean_text
+from workshop.shell.payload import clean_text
 
 from .support import ROOT, Phone, Server, attendee, facilitator, wait_until
 

@@ -1,4 +1,4 @@
-from workshop.limits import RateLimit
+from workshop.core.limits import RateLimit
 
 
 def test_a_burst_is_allowed_then_refused_until_tokens_refill():

@@ -9,7 +9,7 @@ import requests
 import segno
 from markupsafe import escape
 
-from workshop import links
+from workshop.shell import links
 
 from .support import Phone, Server, facilitator
 
@@ -180,7 +180,7 @@ def test_the_console_warns_plainly_when_phones_cannot_reach_the_join_link(app, c
 
 
 def test_the_console_payload_and_the_report_link_carry_the_lan_address(app, workshop):
-    from workshop.events import socketio
+    from workshop.shell.events import socketio
 
     app.config["LAN_URL"] = LAN
     console = socketio.test_client(app, auth={"role": "facilitator", "code": workshop["code"],

@@ -2,7 +2,7 @@
 
 import pytest
 
-from workshop.agenda import load_agenda
+from workshop.core.agenda import load_agenda
 
 from .support import ROOT
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from workshop import create_app
-from workshop.keys import digest, report_key
+from workshop.shell.keys import digest, report_key
 
 from .support import Server, attendee, facilitator
 

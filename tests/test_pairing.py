@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workshop.pairing import FACILITATOR, History, Pairing, PairingError, make_groups
-from workshop.regroup import add_person, move_person, remove_person, swap_people
+from workshop.core.pairing.form import FACILITATOR, History, Pairing, PairingError, make_groups
+from workshop.core.pairing.regroup import add_person, move_person, remove_person, swap_people
 
 MODES = ("triad", "facilitator")
 seeds = st.integers(0, 2**32 - 1)

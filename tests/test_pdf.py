@@ -8,8 +8,7 @@ from collections import Counter
 import pytest
 from pypdf import PdfReader
 
-from workshop import chart
-from workshop.report import to_pdf
+from workshop.core.report import chart, to_pdf
 
 from .samples import QUESTIONS
 from .test_report import make_report, response, visible_report

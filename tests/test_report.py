@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from workshop.chart import attendance_svg, distribution_svg, rounds_svg
-from workshop.feedback import summarize
-from workshop.report import report_filename, to_csv, to_pdf, to_xlsx
+from workshop.core.feedback import summarize
+from workshop.core.report import report_filename, to_csv, to_pdf, to_xlsx
+from workshop.core.report.chart import attendance_svg, distribution_svg, rounds_svg
 
 from .samples import QUESTIONS
 

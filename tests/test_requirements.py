@@ -73,7 +73,7 @@ sys.meta_path.insert(0, Refuse())
 import workshop
 for module in pkgutil.walk_packages(workshop.__path__, "workshop."):
     importlib.import_module(module.name)
-from workshop.app import create_app
+from workshop.shell.app import create_app
 print("imported", len(sys.modules))
 """
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)

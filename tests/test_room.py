@@ -4,8 +4,9 @@ import random
 
 import pytest
 
-from workshop.agenda import parse_agenda
-from workshop.room import AWAY, GONE, PRESENT, Room, RoomError, Settings
+from workshop.core.agenda import parse_agenda
+from workshop.core.errors import Refusal
+from workshop.core.room import AWAY, GONE, PRESENT, Room, Settings
 
 AGENDA = {
     "title": "Test",
@@ -59,7 +60,7 @@ def test_joining_then_connecting_makes_an_attendee_present():
 def test_a_locked_room_refuses_new_joiners_but_not_returning_ones():
     room, rng = make_room(1)
     room.lock(True)
-    with pytest.raises(RoomError) as refused:
+    with pytest.raises(Refusal) as refused:
         room.join("a_9", "Late", "t9", 0, rng)
     assert refused.value.code == "room_unavailable"
     room.disconnect("a_0", 10)
@@ -69,7 +70,7 @@ def test_a_locked_room_refuses_new_joiners_but_not_returning_ones():
 
 def test_a_full_room_says_so():
     room, rng = make_room(2, max_attendees=2)
-    with pytest.raises(RoomError) as refused:
+    with pytest.raises(Refusal) as refused:
         room.join("a_9", "Late", "t9", 0, rng)
     assert refused.value.code == "room_full"
 
@@ -143,11 +144,11 @@ def test_skip_moves_a_round_to_its_next_turn_now():
 
 def test_timer_commands_refuse_the_wrong_state():
     room, rng = at_round()
-    with pytest.raises(RoomError) as refused:
+    with pytest.raises(Refusal) as refused:
         room.pause_timer(0)
     assert refused.value.code == "timer_not_running"
     room.go_to_step(4, 0, rng)
-    with pytest.raises(RoomError) as refused:
+    with pytest.raises(Refusal) as refused:
         room.start_timer(0)
     assert refused.value.code == "no_timer"
 
@@ -202,7 +203,7 @@ def test_a_late_joiner_who_agrees_is_paired():
 def test_a_removed_attendee_cannot_connect_again():
     room, rng = make_room(2)
     room.remove("a_0", rng)
-    with pytest.raises(RoomError) as refused:
+    with pytest.raises(Refusal) as refused:
         room.connect("a_0", 0, rng)
     assert refused.value.code == "removed"
 
@@ -210,6 +211,6 @@ def test_a_removed_attendee_cannot_connect_again():
 def test_an_ended_room_refuses_commands():
     room, rng = make_room(1)
     room.end(5)
-    with pytest.raises(RoomError) as refused:
+    with pytest.raises(Refusal) as refused:
         room.go_to_step(1, 6, rng)
     assert refused.value.code == "room_ended"

@@ -16,11 +16,12 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from workshop.agenda import parse_agenda
-from workshop.pairing import FACILITATOR
-from workshop.room import AWAY, GONE, PRESENT, REMOVED, ROUND_OVER, Change, Room, RoomError, Settings
-from workshop.store import ROOM_STATE, Store
-from workshop.timer import DONE, IDLE, PAUSED, RUNNING
+from workshop.core.agenda import parse_agenda
+from workshop.core.errors import Refusal
+from workshop.core.pairing.form import FACILITATOR
+from workshop.core.room import AWAY, GONE, PRESENT, REMOVED, ROUND_OVER, Change, Room, Settings
+from workshop.core.timer import DONE, IDLE, PAUSED, RUNNING
+from workshop.shell.store import ROOM_STATE, Store
 
 AGENDA = {
     "title": "Stateful",
@@ -83,7 +84,7 @@ class RoomMachine(RuleBasedStateMachine):
         """Run a command; a refusal is fine, anything else fails the test. Save what changed."""
         try:
             change = command()
-        except RoomError:
+        except Refusal:
             return None
         if change:
             if change.room:

@@ -2,7 +2,7 @@
 
 import json
 
-from workshop.view import PAIR_COLOURS, group_view, you_view
+from workshop.core.view import PAIR_COLOURS, group_view, you_view
 
 from .test_dyads import full_room
 

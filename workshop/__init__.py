@@ -7,6 +7,6 @@ def create_app(test_config: dict | None = None):
     The import is deferred so that `python -m workshop` can let eventlet patch
     the standard library before Flask, Socket.IO or threading are imported.
     """
-    from .app import create_app as build
+    from .shell.app import create_app as build
 
     return build(test_config)

@@ -22,8 +22,8 @@ import textwrap  # noqa: E402
 
 import eventlet.wsgi  # noqa: E402
 
-from . import links  # noqa: E402
-from .app import create_app  # noqa: E402
+from .shell import links  # noqa: E402
+from .shell.app import create_app  # noqa: E402
 
 ENVIRONMENT_HELP = """
 environment variables (each overrides the default, flags override them):

@@ -6,9 +6,11 @@ keeps the groups, their prompts and who finished a turn early.
 
 from __future__ import annotations
 
-from . import pairing, regroup
-from .change import Change, RoomError
+from .change import Change
+from .errors import Refusal
 from .groups import Group
+from .pairing import form as pairing
+from .pairing import regroup
 
 ROLES = "ABC"
 
@@ -56,7 +58,7 @@ class Dyads:
         """Move someone into another group; whoever that leaves alone is placed again."""
         self._check_grouped(person)
         if group_id not in self.groups:
-            raise RoomError("That group no longer exists.", "unknown_group")
+            raise Refusal("That group no longer exists.", "unknown_group")
         index = list(self.groups.by_id).index(group_id)
         return self._live_change(regroup.move_person, rng, person, index, self.history, rng, odd=self.odd)
 
@@ -76,7 +78,7 @@ class Dyads:
         """Give a group the next prompt of the round's deck."""
         group = self._group_in_round(attendee_id, started=False)
         if not self.step["draw"]:
-            raise RoomError("This round has a single prompt.", "no_deck")
+            raise Refusal("This round has a single prompt.", "no_deck")
         current = group.prompt_index if group.prompt_round == self.round_no else 0
         group.prompt_round, group.prompt_index = self.round_no, (current + 1) % len(self.step["prompts"])
         return Change(groups={group.id}, personal=group.people)
@@ -99,7 +101,7 @@ class Dyads:
         try:
             after = operation(self.groups.as_pairing(), *args, **kwargs)
         except pairing.PairingError as error:
-            raise RoomError(str(error), "bad_move") from None
+            raise Refusal(str(error), "bad_move") from None
         change = self._regroup(after, rng)
         if self.groups_used:  # a round is under way: the new groups are meeting now
             change.merge(self._meet([self.groups[g].members for g in change.groups]))
@@ -125,13 +127,13 @@ class Dyads:
         self._check_open()
         for person in people:
             if person not in self.groups.of:
-                raise RoomError("That person is not in a group.", "not_grouped")
+                raise Refusal("That person is not in a group.", "not_grouped")
 
     def _group_in_round(self, attendee_id: str, started: bool) -> Group:
         self._check_open()
         group = self.groups.of_person(attendee_id)
         if self.step["kind"] != "round" or group is None:
-            raise RoomError("You are not in a round right now.", "not_in_round")
+            raise Refusal("You are not in a round right now.", "not_in_round")
         if started and (self.timer is None or self.timer.state not in ("running", "paused")):
-            raise RoomError("Your turn has not started yet.", "turn_not_started")
+            raise Refusal("Your turn has not started yet.", "turn_not_started")
         return group

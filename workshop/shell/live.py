@@ -17,13 +17,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.agenda import Agenda, AgendaError, load_agendas
+from ..core.errors import Refusal
+from ..core.limits import CodeGuard, RateLimit
+from ..core.room import AWAY, ENDED, PRESENT, Change, Room, Settings
+from ..core.view import console_view, display_view, room_view, you_view
 from . import broadcast
-from .agenda import Agenda, AgendaError, load_agendas
 from .keys import digest, new_secret, same
-from .limits import CodeGuard, RateLimit
-from .room import AWAY, ENDED, PRESENT, Change, Room, RoomError, Settings
 from .store import Store
-from .view import console_view, display_view, room_view, you_view
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ class Live:
                     self.run(code, lambda room: room.tick(now))
                 else:
                     self.run(code, lambda room, who=arg: room.expire_away(who, now, self.rng))
-            except RoomError:  # the room ended meanwhile: nothing is due any more
+            except Refusal:  # the room ended meanwhile: nothing is due any more
                 continue
 
     # -- agendas and rooms ---------------------------------------------------
@@ -145,7 +146,7 @@ class Live:
     def create_room(self, agenda: Agenda, odd: str | None = None) -> tuple[Room, str]:
         """Open a new room for an agenda; return it with its facilitator key."""
         if len(self.rooms) >= self.max_rooms:
-            raise RoomError("This server is running as many workshops as it can. Please try again later.",
+            raise Refusal("This server is running as many workshops as it can. Please try again later.",
                             "server_full")
         key = new_secret()
         code = self._free_code()
@@ -178,7 +179,7 @@ class Live:
         """Return a room in memory, or refuse: an ended room has left memory."""
         room = self.room(code)
         if room is None:
-            raise RoomError(ENDED_MESSAGE, "room_ended")
+            raise Refusal(ENDED_MESSAGE, "room_ended")
         return room
 
     def exists(self, code: str) -> bool:
@@ -199,11 +200,11 @@ class Live:
         """Apply a command to a room under its lock; commit, then broadcast, then `then(room)`."""
         lock = self.locks.get(code)
         if lock is None:
-            raise RoomError(ENDED_MESSAGE, "room_ended")
+            raise Refusal(ENDED_MESSAGE, "room_ended")
         with lock:
             room = self.rooms.get(code)
             if room is None:  # it ended and left memory while this command waited
-                raise RoomError(ENDED_MESSAGE, "room_ended")
+                raise Refusal(ENDED_MESSAGE, "room_ended")
             now = self.clock()
             try:
                 change = command(room)
@@ -262,7 +263,7 @@ class Live:
         """Admit a new attendee; return the room, their id and their token."""
         room = self.room(code)
         if room is None:
-            raise RoomError(UNAVAILABLE, "room_unavailable")
+            raise Refusal(UNAVAILABLE, "room_unavailable")
         token = new_secret()
         attendee_id = "a_" + secrets.token_hex(8)
         self.run(room.code, lambda r: r.join(attendee_id, name, digest(token), self.clock(), self.rng))
@@ -280,8 +281,8 @@ class Live:
             # One answer for a wrong code and for a wrong token in a real room, so that it tells
             # nothing; only a phone that holds a real token of an ended room hears that it ended.
             if room is None and self.store.attendee_code(digest(token)) == code:
-                raise RoomError(ENDED_MESSAGE, "room_ended")
-            raise RoomError(NOT_KNOWN, "unknown_attendee")
+                raise Refusal(ENDED_MESSAGE, "room_ended")
+            raise Refusal(NOT_KNOWN, "unknown_attendee")
         attendee_id = found[1]
         replaced = []
 
@@ -309,7 +310,7 @@ class Live:
             self._connect_to_ended(sid, code, key, links)
             return
         if not same(room.key_hash, digest(key)):
-            raise RoomError(WRONG_KEY, "wrong_key")
+            raise Refusal(WRONG_KEY, "wrong_key")
         with lock:
             self.connections[sid] = Connection(room.code, "facilitator")
             self.socketio.server.enter_room(sid, room.code, namespace="/")
@@ -320,11 +321,11 @@ class Live:
         """Let a projector in: it joins only the displays' room and gets the name-free view."""
         code = normal_code(code)
         if not same(key, expected_key(code)):  # checked before any room is loaded for a guessed code
-            raise RoomError("That projector link is not valid.", "wrong_key")
+            raise Refusal("That projector link is not valid.", "wrong_key")
         room = self.rooms.get(code)
         if room is None:  # ended, or never was: an ended room is read for this one answer, not kept
             if self.store.room_key_hash(code) is None:
-                raise RoomError("That projector link is not valid.", "wrong_key")
+                raise Refusal("That projector link is not valid.", "wrong_key")
             self.connections[sid] = Connection(code, "display")
             self.socketio.emit("display", display_view(self.store.load_room(code)), to=sid)
             return
@@ -341,7 +342,7 @@ class Live:
         """
         key_hash = self.store.room_key_hash(code)
         if key_hash is None or not same(key_hash, digest(key)):
-            raise RoomError(WRONG_KEY, "wrong_key")
+            raise Refusal(WRONG_KEY, "wrong_key")
         room = self.store.load_room(code)
         self.connections[sid] = Connection(code, "facilitator")
         self.socketio.emit("console", console_view(room, *links(code)), to=sid)
@@ -359,7 +360,7 @@ class Live:
             return
         try:
             self.run(connection.code, lambda r: r.disconnect(attendee_id, self.clock()))
-        except RoomError:  # the room ended meanwhile
+        except Refusal:  # the room ended meanwhile
             pass
 
     def kick(self, attendee_id: str, message: str) -> None:

@@ -20,12 +20,14 @@ from flask import (
     url_for,
 )
 
-from . import chart, links, report
-from .agenda import Agenda
+from ..core import report
+from ..core.agenda import Agenda
+from ..core.feedback import summarize
+from ..core.limits import RateLimit
+from ..core.report import chart
+from . import links
 from .events import live
-from .feedback import summarize
 from .keys import digest, key_fingerprint, new_secret, report_key, same
-from .limits import RateLimit
 from .live import normal_code
 
 bp = Blueprint("organizer", __name__)

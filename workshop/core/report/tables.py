@@ -1,4 +1,4 @@
-"""Workshop reports as CSV, XLSX and PDF downloads."""
+"""Workshop reports as tables: the CSV and XLSX downloads."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from datetime import UTC, datetime
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from ..feedback import neutralize_cell
 from . import chart
-from .feedback import neutralize_cell
-
-# Characters neither XML (inside XLSX) nor UTF-8 can carry.
-_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+from .words import UNWRITABLE, facts, hidden_note, pending_note, visible
 
 
 def report_filename(report: dict, ext: str) -> str:
@@ -32,10 +30,10 @@ def to_csv(report: dict) -> bytes:
     """Write one row per response under a header of question texts (UTF-8 with BOM)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out)
-    if _visible(report):
+    if visible(report):
         header, rows = _response_table(report)
     else:
-        header, rows = ["Responses", "Note"], [[report["feedback"]["count"], _hidden_note(report)]]
+        header, rows = ["Responses", "Note"], [[report["feedback"]["count"], hidden_note(report)]]
     for row in [header, *rows]:
         writer.writerow([_safe(cell) for cell in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8", "replace")
@@ -55,7 +53,7 @@ def to_xlsx(report: dict) -> bytes:
     summary.column_dimensions["B"].width = 28
 
     responses = book.create_sheet("Responses")
-    if _visible(report):
+    if visible(report):
         header, rows = _response_table(report)
         for row in [header, *rows]:
             responses.append([_safe(cell) for cell in row])
@@ -67,44 +65,10 @@ def to_xlsx(report: dict) -> bytes:
             for cell in column:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     else:
-        responses.append([_safe(_hidden_note(report))])
+        responses.append([_safe(hidden_note(report))])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def to_pdf(report: dict, **options) -> bytes:
-    """Lay out the report with its charts as a PDF (fpdf2 and the fonts load only when asked)."""
-    from .pdf import to_pdf as write_pdf
-
-    return write_pdf(report, **options)
-
-
-def _visible(report: dict) -> bool:
-    # The server only fills responses when results are visible; check anyway.
-    return report["feedback"].get("visible") is True
-
-
-def _hidden_note(report: dict) -> str:
-    feedback = report["feedback"]
-    return (f"{_plural(feedback['count'], 'response')}; results are shown once the form is "
-            f"closed and at least {feedback['threshold']} people have answered.")
-
-
-def _pending_note(report: dict) -> str:
-    """Say how many newer answers these results leave out, and why; empty when none wait."""
-    feedback = report["feedback"]
-    pending = feedback.get("pending", 0)
-    if not pending:
-        return ""
-    newer = "newer answer waits" if pending == 1 else "newer answers wait"
-    return (f"These results show {feedback.get('published', 0)} answers. {pending} {newer} until there "
-            f"are at least {feedback['threshold']}, so that no difference between two results is "
-            "one person's answer.")
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _response_table(report: dict) -> tuple[list, list[list]]:
@@ -125,38 +89,26 @@ def _answer_cell(value):
 def _safe(value):
     """Make a value safe to put in a spreadsheet cell."""
     if isinstance(value, str):
-        value = _UNWRITABLE.sub("", value)
+        value = UNWRITABLE.sub("", value)
     return neutralize_cell(value)
-
-
-def _facts(report: dict) -> list[tuple[str, object]]:
-    workshop = report["workshop"]
-    return [
-        ("Title", workshop.get("title") or ""),
-        ("Code", workshop.get("code") or ""),
-        ("Agenda", workshop.get("agenda") or ""),
-        ("Status", workshop.get("status") or ""),
-        ("Started", chart.clock(workshop.get("started_at"))),
-        ("Ended", chart.clock(workshop.get("ended_at"))),
-    ]
 
 
 def _summary_rows(report: dict) -> list[list]:
     """Rows of the XLSX summary; the first item marks a heading (1 title, 2 section)."""
     attendance, rounds, feedback = report["attendance"], report["rounds"], report["feedback"]
     rows = [[1, report["workshop"].get("title") or "Workshop"]]
-    rows += [[0, label, value] for label, value in _facts(report)]
+    rows += [[0, label, value] for label, value in facts(report)]
     rows += [[0], [2, "Attendance"], [0, "Joined", attendance.get("joined", 0)],
              [0, "Most present at once", attendance.get("peak", 0)],
              [0], [2, "Rounds"], [0, "Rounds held", rounds.get("held", 0)]]
     rows += [[0, f"Round {i}: groups formed", n]
              for i, n in enumerate(rounds.get("groups") or [], start=1)]
     rows += [[0], [2, "Feedback"], [0, "Responses", feedback["count"]]]
-    if not _visible(report):
-        return [*rows, [0, _hidden_note(report)]]
+    if not visible(report):
+        return [*rows, [0, hidden_note(report)]]
     rows.append([0, "Shown in these results", feedback.get("published", feedback["count"])])
-    if _pending_note(report):
-        rows.append([0, _pending_note(report)])
+    if pending_note(report):
+        rows.append([0, pending_note(report)])
     questions = {q["id"]: q for q in report["questions"]}
     for summary in feedback["questions"]:
         rows += [[0], [2, summary["text"]]]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import pairing
 from .agenda import Agenda
-from .change import Change, RoomError
+from .change import Change
 from .dyads import Dyads
+from .errors import Refusal
 from .groups import Groups
+from .pairing import form as pairing
 from .timer import DONE, RUNNING, Timer, TimerError
 
 PRESENT, AWAY, GONE, REMOVED = "present", "away", "gone", "removed"
@@ -119,9 +120,9 @@ class Room(Dyads):
         """Admit a new attendee; they count as away until their phone connects."""
         self._check_open()
         if self.locked:
-            raise RoomError("This workshop is not taking new people.", "room_unavailable")
+            raise Refusal("This workshop is not taking new people.", "room_unavailable")
         if len(self.attendees) >= self.settings.max_attendees:
-            raise RoomError("This workshop is full.", "room_full")
+            raise Refusal("This workshop is full.", "room_full")
         attendee = Attendee(attendee_id, name, token_hash, now, away_since=now)
         self.attendees[attendee_id] = attendee
         return Change(attendees={attendee_id}).merge(self._place(attendee, rng))
@@ -131,7 +132,7 @@ class Room(Dyads):
         self._check_open()
         attendee = self._attendee(attendee_id)
         if attendee.status == REMOVED:
-            raise RoomError("The facilitator has removed you from this workshop.", "removed")
+            raise Refusal("The facilitator has removed you from this workshop.", "removed")
         self._set_status(attendee, PRESENT, None)
         return Change(attendees={attendee_id}).merge(self._place(attendee, rng))
 
@@ -156,7 +157,7 @@ class Room(Dyads):
         """Record that an attendee agreed to the room's agreements."""
         self._check_open()
         if not self.needs_agreement:
-            raise RoomError("This workshop has no agreements to accept.", "no_agreements")
+            raise Refusal("This workshop has no agreements to accept.", "no_agreements")
         attendee = self._attendee(attendee_id)
         if attendee.agreed:
             return Change()
@@ -193,7 +194,7 @@ class Room(Dyads):
         """Move the room to step `index`."""
         self._check_open()
         if not 0 <= index < len(self.agenda.steps):
-            raise RoomError(f"There is no step {index + 1} in this agenda.", "bad_step")
+            raise Refusal(f"There is no step {index + 1} in this agenda.", "bad_step")
         if index == self.step_index:
             return Change()
         self.step_index = index
@@ -203,7 +204,7 @@ class Room(Dyads):
         """Start the step's timer; a round starts its first turn."""
         timer = self._timer()
         if self.phase is ROUND_OVER:
-            raise RoomError("This round is complete.", "round_over")
+            raise Refusal("This round is complete.", "round_over")
         self.timer = _checked(timer.start, now)
         if self.step["kind"] == "round" and not self.groups_used:
             self.groups_used = True
@@ -233,7 +234,7 @@ class Room(Dyads):
             self.timer = timer.finish()
             return Change(room=True)
         if self.phase is ROUND_OVER:
-            raise RoomError("This round is complete.", "round_over")
+            raise Refusal("This round is complete.", "round_over")
         return self._next_phase(now)
 
     def tick(self, now: int) -> Change:
@@ -321,7 +322,7 @@ class Room(Dyads):
         self._check_open()
         index = next((s["index"] for s in self.agenda.steps if s["kind"] == "feedback"), None)
         if index is None:
-            raise RoomError("This agenda has no feedback form.", "no_feedback")
+            raise Refusal("This agenda has no feedback form.", "no_feedback")
         change = self.go_to_step(index, now, rng)
         self.feedback_open, self.feedback_closed = True, False
         return change.merge(Change(room=True))
@@ -330,7 +331,7 @@ class Room(Dyads):
         """Close the feedback form."""
         self._check_open()
         if not self.feedback_open:
-            raise RoomError("The feedback form is not open.", "feedback_closed")
+            raise Refusal("The feedback form is not open.", "feedback_closed")
         self.feedback_open, self.feedback_closed = False, True
         return Change(room=True)
 
@@ -339,9 +340,9 @@ class Room(Dyads):
         self._check_open()
         self._attendee(attendee_id)
         if attendee_id in self.answered:
-            raise RoomError("You have already answered. Thank you!", "already_answered")
+            raise Refusal("You have already answered. Thank you!", "already_answered")
         if not self.feedback_open:
-            raise RoomError("The feedback form is not open.", "feedback_closed")
+            raise Refusal("The feedback form is not open.", "feedback_closed")
 
     def answer(self, attendee_id: str, answers: dict) -> Change:
         """Take one attendee's feedback; the response is stored apart from who gave it."""
@@ -360,7 +361,7 @@ class Room(Dyads):
     def _attendee(self, attendee_id: str) -> Attendee:
         attendee = self.attendees.get(attendee_id)
         if attendee is None:
-            raise RoomError("There is no such attendee in this workshop.", "unknown_attendee")
+            raise Refusal("There is no such attendee in this workshop.", "unknown_attendee")
         return attendee
 
     def _set_status(self, attendee: Attendee, status: str, away_since: int | None) -> None:
@@ -370,12 +371,12 @@ class Room(Dyads):
 
     def _check_open(self) -> None:
         if self.status != OPEN:
-            raise RoomError("This workshop has ended.", "room_ended")
+            raise Refusal("This workshop has ended.", "room_ended")
 
     def _timer(self) -> Timer:
         self._check_open()
         if self.timer is None:
-            raise RoomError("This step has no timer.", "no_timer")
+            raise Refusal("This step has no timer.", "no_timer")
         return self.timer
 
     def _scaled(self, minutes: float) -> int:
@@ -386,4 +387,4 @@ def _checked(method, *args) -> Timer:
     try:
         return method(*args)
     except TimerError as error:
-        raise RoomError(str(error), error.code) from None
+        raise Refusal(str(error), error.code) from None

@@ -10,13 +10,13 @@ from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ..core.room import Settings
 from .events import socketio
 from .keys import kept_secret
 from .live import Live
-from .room import Settings
 from .store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Each WORKSHOP_* variable sets the config key after the prefix, parsed by the type beside it.
 ENVIRONMENT = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
-from .pairing import (
+from .form import (
     FACILITATOR,
     Group,
     History,

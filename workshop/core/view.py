@@ -5,7 +5,7 @@ from __future__ import annotations
 from operator import indexOf
 
 from .groups import Group
-from .pairing import FACILITATOR
+from .pairing.form import FACILITATOR
 from .room import Room
 
 STEP_PRIVATE = {"prompts"}

@@ -13,7 +13,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 from . import chart
-from .report import _UNWRITABLE, _facts, _hidden_note, _pending_note, _plural, _visible
+from .words import UNWRITABLE, facts, hidden_note, pending_note, plural, visible
 
 FONT_DIR = Path(__file__).parent / "fonts"
 # (family, regular, bold): the first is the body face; the others fill in what it lacks.
@@ -40,10 +40,10 @@ def to_pdf(report: dict, *, fonts=FONTS) -> bytes:
     pdf = _Pdf(fonts)
     workshop, attendance, rounds = report["workshop"], report["attendance"], report["rounds"]
     feedback = report["feedback"]
-    pdf.set_title(_UNWRITABLE.sub("", str(workshop.get("title") or "Workshop report")))
+    pdf.set_title(UNWRITABLE.sub("", str(workshop.get("title") or "Workshop report")))
     pdf.heading(workshop.get("title") or "Workshop", 20)
     pdf.paragraph("Workshop report", color=chart.MUTED)
-    for label, value in _facts(report)[1:]:
+    for label, value in facts(report)[1:]:
         pdf.fact(label, value)
 
     attendance_chart = chart.attendance_svg(report)
@@ -61,17 +61,17 @@ def to_pdf(report: dict, *, fonts=FONTS) -> bytes:
     pdf.chart(rounds_chart)
 
     pdf.heading("Feedback", 14)
-    pdf.paragraph(_plural(feedback["count"], "response"))
-    if not _visible(report):
-        pdf.paragraph(_hidden_note(report), color=chart.MUTED)
+    pdf.paragraph(plural(feedback["count"], "response"))
+    if not visible(report):
+        pdf.paragraph(hidden_note(report), color=chart.MUTED)
         return bytes(pdf.output())
-    if _pending_note(report):
-        pdf.paragraph(_pending_note(report), color=chart.MUTED)
+    if pending_note(report):
+        pdf.paragraph(pending_note(report), color=chart.MUTED)
     questions = {q["id"]: q for q in report["questions"]}
     for summary in feedback["questions"]:
         if "answers" in summary:
             pdf.heading(summary["text"], 11)
-            pdf.paragraph(_plural(len(summary["answers"]), "written answer"), color=chart.MUTED)
+            pdf.paragraph(plural(len(summary["answers"]), "written answer"), color=chart.MUTED)
             for answer in summary["answers"]:
                 pdf.paragraph(answer, indent=4, bullet=True)
             continue
@@ -136,7 +136,7 @@ class _Pdf(FPDF):
     def clean(self, value: object) -> tuple[str, int]:
         """Return the text the fonts can draw, and how many characters none of them has."""
         text = str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-        text = _UNWRITABLE.sub("", text)
+        text = UNWRITABLE.sub("", text)
         if not self.faces:
             text = text.translate(_LATIN1)
         out, missing = [], 0
@@ -179,7 +179,7 @@ class _Pdf(FPDF):
         self.multi_cell(0, height, text, align="R" if rtl else "L", new_x="LMARGIN", new_y="NEXT")
         if missing and note:
             self.set_font(self.body_font, "", 8)
-            self.multi_cell(0, 4.5, f"[{_plural(missing, 'character')} could not be printed in this PDF; "
+            self.multi_cell(0, 4.5, f"[{plural(missing, 'character')} could not be printed in this PDF; "
                             "see the CSV]", align="R" if rtl else "L", new_x="LMARGIN", new_y="NEXT")
 
     def heading(self, value: str, size: int):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .pairing import FACILITATOR, Pairing
+from .pairing.form import FACILITATOR, Pairing
 
 
 @dataclass

@@ -9,14 +9,14 @@ from urllib.parse import quote
 import segno
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request
 
+from ..core.agenda import Agenda
+from ..core.errors import Refusal
+from ..core.limits import Crowded, address_key
 from . import links
 from . import payload as p
-from .agenda import Agenda
 from .events import check_code, live, too_many
 from .keys import same
-from .limits import Crowded, address_key
 from .live import UNAVAILABLE, is_code, normal_code
-from .room import RoomError
 
 bp = Blueprint("web", __name__)
 
@@ -115,7 +115,7 @@ def start_workshop():
                                message="Pick one of the agendas on the home page."), 400
     try:
         room, key = live().create_room(agenda, odd)
-    except RoomError as error:
+    except Refusal as error:
         return render_template("error.html", title="The workshop was not started", message=error.message), 503
     return redirect(f"/facilitate/{room.code}#key={quote(key)}", code=303)
 
@@ -242,7 +242,7 @@ def create_workshop():
         return api_error(f"There is no agenda called '{name}'.", "unknown_agenda", 404)
     try:
         room, key = live().create_room(agenda, odd)
-    except RoomError as error:
+    except Refusal as error:
         return api_error(error.message, error.code, 503)
     return jsonify({
         "code": room.code,
@@ -264,7 +264,7 @@ def join():
     def attempt():
         try:
             room, attendee_id, token = live().join(code, name)
-        except RoomError as error:
+        except Refusal as error:
             if error.code == "room_full":
                 return api_error(error.message, "room_full", 409), True
             return api_error(UNAVAILABLE, "room_unavailable", 404), live().exists(code)

@@ -10,13 +10,13 @@ import time
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO
 
+from ..core.errors import Refusal
+from ..core.feedback import FeedbackError, clean_answers
+from ..core.limits import Crowded, address_key
 from . import payload as p
-from .feedback import FeedbackError, clean_answers
 from .keys import display_key
-from .limits import Crowded, address_key
 from .links import console_links
 from .live import NOT_KNOWN, Live, is_code, normal_code
-from .room import RoomError
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def on_connect(auth):
             live().connect_display(request.sid, code, p.text(auth, "key", 64), display_key_of)
         else:
             live().connect_facilitator(request.sid, code, p.text(auth, "key", 64), console_links)
-    except (p.PayloadError, RoomError) as error:
+    except (p.PayloadError, Refusal) as error:
         code = "bad_auth" if isinstance(error, p.PayloadError) else error.code
         raise ConnectionRefusedError(error.message, {"code": code}) from None
     except Crowded as crowded:
@@ -100,12 +100,12 @@ def on_connect(auth):
 def connect_attendee(code: str, token: str) -> None:
     """Let an attendee in by token, through the code guard: an unknown code or token spends the budget."""
     if not is_code(code):
-        raise RoomError(NOT_KNOWN, "unknown_attendee")
+        raise Refusal(NOT_KNOWN, "unknown_attendee")
 
     def attempt():
         try:
             live().connect_attendee(request.sid, code, token)
-        except RoomError as error:
+        except Refusal as error:
             return error, error.code != "unknown_attendee"
         return None, True
 
@@ -143,7 +143,7 @@ def command(event: str, role: str):
                 return {"ok": False, "error": "That is an attendee's command.", "code": "forbidden"}
             try:
                 result = handler(live(), connection, p.as_object(data))
-            except (p.PayloadError, RoomError) as error:
+            except (p.PayloadError, Refusal) as error:
                 return {"ok": False, "error": error.message, "code": error.code}
             except FeedbackError as error:
                 return {"ok": False, "error": str(error), "code": "bad_answers"}

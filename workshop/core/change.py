@@ -1,17 +1,8 @@
-"""What a room command changed, and how a room says no."""
+"""What a room command changed, for the shell to save and to send."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-
-class RoomError(ValueError):
-    """A command the room refuses, with a sentence for a person and a code for a program."""
-
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .room import Change, Room
-from .view import attendee_view, display_view, group_view, room_view, you_view
+from ..core.room import Change, Room
+from ..core.view import attendee_view, display_view, group_view, room_view, you_view
 
 
 def facilitators(code: str) -> str:

@@ -21,7 +21,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from .feedback import add_to_bag, publish
+from ..core.feedback import add_to_bag, publish
 
 PUBLISHED, PENDING, ANSWERED = "published", "pending", "answered"
 SCHEMA = """

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .agenda import Agenda
+from ..core.agenda import Agenda
+from ..core.groups import Group
+from ..core.room import Attendee, Change, Room, Settings
+from ..core.timer import Timer
 from .ballot import BallotBox, ballot_path
-from .groups import Group
-from .room import Attendee, Change, Room, Settings
-from .timer import Timer
 
 MIGRATIONS = [
     """

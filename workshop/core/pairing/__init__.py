@@ -1,0 +1,1 @@
+"""Pairing: forming a round's groups (`form`) and changing them live (`regroup`)."""
