@@ -12,13 +12,13 @@ from flask_socketio import ConnectionRefusedError, SocketIO
 
 from ..core.errors import Refusal
 from ..core.feedback import FeedbackError, clean_answers
-from ..core.limits import Crowded, address_key
+from ..core.limits import Crowded
 from . import payload as p
 from .codes import is_code, normal_code
 from .connections import NOT_KNOWN, Connections
 from .keys import display_key
 from .links import console_links
-from .live import live
+from .live import check_code, live, too_many
 
 log = logging.getLogger(__name__)
 
@@ -62,20 +62,6 @@ def connections() -> Connections:
 def display_key_of(code: str) -> str:
     """Return the projector key of a room, derived from the server's secret."""
     return display_key(current_app.config["SECRET_KEY"], code)
-
-
-def too_many(retry_after: int) -> str:
-    """Say that an address is out of tries, without a word about the code it sent."""
-    return f"Too many attempts from your network. Please try again in {retry_after} s."
-
-
-def check_code(attempt):
-    """Run a check that tells a real code from a wrong one in this address's turn (see CodeGuard).
-
-    `attempt()` returns `(answer, known)`: `known` is false when the code or token named
-    nothing, which spends the address's budget. Raises Crowded when too many wait already.
-    """
-    return live().code_guard.check(address_key(request.remote_addr), attempt)
 
 
 @socketio.on("connect")

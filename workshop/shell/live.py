@@ -2,16 +2,17 @@
 
 Each part has its own module: `registry` (rooms, locks, run and commit), `clock`
 (time and deadlines), `connections` (who is behind each sid); the limits are the
-core's token buckets. Pages and events import this module, not each other.
+core's token buckets. Pages and events import this module, not each other; the code
+guard's check, which both use, is here too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, request
 
-from ..core.limits import CodeGuard, RateLimit
+from ..core.limits import CodeGuard, RateLimit, address_key
 from .clock import Clock
 from .connections import Connections
 from .registry import Registry
@@ -46,3 +47,17 @@ class Live:
 def live() -> Live:
     """Return this app's live parts."""
     return current_app.extensions["workshop"]
+
+
+def too_many(retry_after: int) -> str:
+    """Say that an address is out of tries, without a word about the code it sent."""
+    return f"Too many attempts from your network. Please try again in {retry_after} s."
+
+
+def check_code(attempt):
+    """Run a check that tells a real code from a wrong one in this address's turn (see CodeGuard).
+
+    `attempt()` returns `(answer, known)`: `known` is false when the code or token named
+    nothing, which spends the address's budget. Raises Crowded when too many wait already.
+    """
+    return live().code_guard.check(address_key(request.remote_addr), attempt)

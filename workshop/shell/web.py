@@ -16,9 +16,8 @@ from ..core.limits import Crowded, address_key
 from . import links
 from . import payload as p
 from .codes import is_code, normal_code
-from .events import check_code, too_many
 from .keys import same
-from .live import live
+from .live import check_code, live, too_many
 from .registry import UNAVAILABLE
 
 bp = Blueprint("web", __name__)
