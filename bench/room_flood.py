@@ -41,10 +41,10 @@ def rss_mb() -> float:
 
 
 def maps(live) -> dict:
-    """Return how many entries Live keeps in each of its maps."""
-    return {"rooms": len(live.rooms), "locks": len(live.locks), "tokens": len(live.tokens),
-            "connections": len(live.connections), "timer_at": len(live.timer_at),
-            "deadlines": len(live.deadlines), "creation_buckets": len(live.creations.buckets),
+    """Return how many entries the registry, the connections and the clock keep in each of their maps."""
+    return {"rooms": len(live.rooms.rooms), "locks": len(live.rooms.locks), "tokens": len(live.rooms.tokens),
+            "connections": len(live.connections.by_sid), "timer_at": len(live.clock.timer_at),
+            "deadlines": len(live.clock.deadlines), "creation_buckets": len(live.creations.buckets),
             "code_budgets": len(live.code_guard.budgets)}
 
 
@@ -79,8 +79,8 @@ def main() -> None:
     report["flood_1"] = flood(url, args.addresses, args.tries)
     report["after_flood_1"] = {"rss_mb": round(rss_mb(), 1), **maps(live)}
     now = live.clock()
-    for code in list(live.rooms):
-        live.run(code, lambda room: room.end(now))
+    for code in list(live.rooms.rooms):
+        live.rooms.run(code, lambda room: room.end(now))
     report["after_ending_all"] = {"rss_mb": round(rss_mb(), 1), **maps(live)}
     report["flood_2"] = flood(url, args.addresses, args.tries, first=args.addresses)  # fresh addresses
     report["after_flood_2"] = {"rss_mb": round(rss_mb(), 1), **maps(live)}

@@ -18,7 +18,7 @@ import socketio as sio
 
 from workshop import create_app
 from workshop.core.limits import CodeGuard, Crowded, address_key
-from workshop.shell.live import CODE_ALPHABET
+from workshop.shell.codes import CODE_ALPHABET
 
 from .support import ROOT, Server, facilitator
 

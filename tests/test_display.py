@@ -15,7 +15,7 @@ NAMES = ["Ana", "Bilal", "Chloé"]
 
 @pytest.fixture
 def live(app):
-    return app.extensions["workshop"]
+    return app.extensions["workshop"].rooms
 
 
 @pytest.fixture

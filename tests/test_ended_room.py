@@ -70,7 +70,7 @@ def test_an_ended_room_changes_on_no_path(path):
 
 @pytest.fixture
 def live(app):
-    return app.extensions["workshop"]
+    return app.extensions["workshop"].rooms
 
 
 def test_a_command_that_raises_after_a_partial_change_leaves_the_room_as_committed(live):
@@ -118,7 +118,7 @@ def test_an_ended_room_leaves_memory_and_its_console_opens_only_with_its_key(app
     phone = socketio.test_client(app, auth={"role": "attendee", "code": code, "token": joined["token"]})
     console = socketio.test_client(app, auth={"role": "facilitator", "code": code, "key": key})
     assert console.emit("end_workshop", {}, callback=True) == {"ok": True}
-    assert code not in live.rooms and code not in live.locks and code not in live.timer_at
+    assert code not in live.rooms and code not in live.locks and code not in live.clock.timer_at
     assert not any(found[0] == code for found in live.tokens.values())
     # Every path now answers that it ended, and nothing reloads the room.
     loads = []

@@ -132,7 +132,7 @@ def test_an_old_style_cookie_that_only_says_organizer_is_refused(apps):
 def test_a_sign_in_unused_for_twelve_hours_ends_and_one_in_use_lasts_a_week(apps):
     app = apps()
     now = [1_700_000_000_000]
-    app.extensions["workshop"].clock = lambda: now[0]
+    app.extensions["workshop"].clock.now = lambda: now[0]
     idle, busy = signed_in(app), signed_in(app)
     for _ in range(15):  # 165 hours, never 12 of them idle
         now[0] += 11 * HOUR_MS
@@ -145,7 +145,7 @@ def test_a_sign_in_unused_for_twelve_hours_ends_and_one_in_use_lasts_a_week(apps
 def test_the_idle_time_is_a_setting(apps):
     app = apps(ORGANIZER_IDLE_HOURS=1)
     now = [1_700_000_000_000]
-    app.extensions["workshop"].clock = lambda: now[0]
+    app.extensions["workshop"].clock.now = lambda: now[0]
     organizer = signed_in(app)
     now[0] += HOUR_MS - 1
     assert sees_every_workshop(organizer)

@@ -169,3 +169,25 @@ def console_view(room: Room, join_url: str, report_url: str, display_url: str = 
             "steps": [{"index": s["index"], "kind": s["kind"], "title": s["title"]} for s in agenda.steps],
         },
     }
+
+
+# -- facilitator deltas and notices (built here so that every payload has one home) ------------------
+
+def feedback_count(room: Room) -> dict:
+    """Return how many answered, and nothing else about them."""
+    return {"responses": room.responses, "open": room.feedback_open}
+
+
+def groups_delta(room: Room, change) -> dict:
+    """Return the groups a change made or dropped, and who is waiting."""
+    changed = [room.groups[g] for g in change.groups if g in room.groups]
+    return {
+        "groups": [group_view(room, g) for g in changed],
+        "dropped": sorted(change.dropped_groups),
+        "waiting": list(room.waiting),
+    }
+
+
+def notice(message: str) -> dict:
+    """Return a sentence for one connection that is about to be closed (replaced, removed)."""
+    return {"message": message}

@@ -10,10 +10,15 @@ from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ..core.limits import CodeGuard, RateLimit
 from ..core.room import Settings
+from . import broadcast
+from .clock import Clock
+from .connections import Connections
 from .events import socketio
 from .keys import kept_secret
 from .live import Live
+from .registry import Registry
 from .store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +65,23 @@ def format_time(ms: int | None) -> str:
     if ms is None:
         return ""
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def build_live(config, settings: Settings) -> Live:
+    """Wire this app's rooms, clock and connections to its database and its Socket.IO server."""
+    store = Store(config["DB"], secret=config["SECRET_KEY"])
+    # The clock waits on an event of the server's async mode: green under eventlet and gevent.
+    clock = Clock(event=socketio.server.eio.create_event, spawn=socketio.start_background_task)
+    rooms = Registry(store, clock, settings, max_rooms=config["MAX_ROOMS"],
+                     send=lambda room, change: broadcast.send_change(socketio, room, change,
+                                                                     connections.sid_of))
+    connections = Connections(socketio, rooms)
+    limits = config["LIMITS"]
+    return Live(rooms, clock, connections,
+                code_guard=CodeGuard(sleep=lambda seconds: socketio.sleep(seconds),
+                                     **limits.get("codes", {})),
+                creations=RateLimit(**limits.get("creations", {"per_second": 1 / 60, "burst": 20})),
+                event_limit=RateLimit(per_second=10, burst=40))
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -123,10 +145,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
-    store = Store(app.config["DB"], secret=app.config["SECRET_KEY"])
-    live = Live(store, socketio, Path(app.config["AGENDAS"]), settings,
-                limits=app.config["LIMITS"], max_rooms=app.config["MAX_ROOMS"])
-    live.boot()
+    live = build_live(app.config, settings)
+    live.rooms.boot()
     app.extensions["workshop"] = live
 
     if app.config["PROXY_HOPS"]:

@@ -1,9 +1,24 @@
-"""The one place that sends: shared room state, personal views and facilitator updates."""
+"""The one place that sends: shared room state, personal views, facilitator updates, and who hears what.
+
+Every payload is built in `core.view`; this module only decides where each goes
+(the room's Socket.IO rooms, one connection) and closes connections it has told why.
+"""
 
 from __future__ import annotations
 
 from ..core.room import Change, Room
-from ..core.view import attendee_view, display_view, group_view, room_view, you_view
+from ..core.view import (
+    attendee_view,
+    console_view,
+    display_view,
+    feedback_count,
+    groups_delta,
+    notice,
+    room_view,
+    you_view,
+)
+
+REPLACED = "This workshop is open in another tab or window."
 
 
 def facilitators(code: str) -> str:
@@ -34,16 +49,43 @@ def send_change(socketio, room: Room, change: Change, sid_of) -> None:
         socketio.emit("display", display_view(room), to=displays(room.code))
 
 
-def feedback_count(room: Room) -> dict:
-    """Return how many answered, and nothing else about them."""
-    return {"responses": room.responses, "open": room.feedback_open}
+def admit_attendee(socketio, sid: str, room: Room, attendee_id: str) -> None:
+    """Put a phone in its room and send it the room and its own view."""
+    socketio.server.enter_room(sid, room.code, namespace="/")
+    socketio.emit("room", room_view(room), to=sid)
+    socketio.emit("you", you_view(room, attendee_id), to=sid)
 
 
-def groups_delta(room: Room, change: Change) -> dict:
-    """Return the groups a change made or dropped, and who is waiting."""
-    changed = [room.groups[g] for g in change.groups if g in room.groups]
-    return {
-        "groups": [group_view(room, g) for g in changed],
-        "dropped": sorted(change.dropped_groups),
-        "waiting": list(room.waiting),
-    }
+def admit_facilitator(socketio, sid: str, room: Room, links: tuple) -> None:
+    """Put a console in the room and among its facilitators, and send it the whole room."""
+    socketio.server.enter_room(sid, room.code, namespace="/")
+    socketio.server.enter_room(sid, facilitators(room.code), namespace="/")
+    show_console(socketio, sid, room, links)
+
+
+def admit_display(socketio, sid: str, room: Room) -> None:
+    """Put a projector among the room's displays only, and send it the name-free view."""
+    socketio.server.enter_room(sid, displays(room.code), namespace="/")
+    show_display(socketio, sid, room)
+
+
+def show_console(socketio, sid: str, room: Room, links: tuple) -> None:
+    """Send one console the whole room (an ended room's console gets this and nothing after)."""
+    socketio.emit("console", console_view(room, *links), to=sid)
+
+
+def show_display(socketio, sid: str, room: Room) -> None:
+    """Send one projector the name-free view."""
+    socketio.emit("display", display_view(room), to=sid)
+
+
+def replaced(socketio, sid: str) -> None:
+    """Tell an older tab that a newer one took its place, then close it."""
+    socketio.emit("replaced", notice(REPLACED), to=sid)
+    socketio.server.disconnect(sid, namespace="/")
+
+
+def removed(socketio, sid: str, message: str) -> None:
+    """Tell a removed attendee's phone why, then close it."""
+    socketio.emit("removed", notice(message), to=sid)
+    socketio.server.disconnect(sid, namespace="/")

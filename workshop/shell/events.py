@@ -12,11 +12,13 @@ from flask_socketio import ConnectionRefusedError, SocketIO
 
 from ..core.errors import Refusal
 from ..core.feedback import FeedbackError, clean_answers
-from ..core.limits import Crowded, address_key
+from ..core.limits import Crowded
 from . import payload as p
+from .codes import is_code, normal_code
+from .connections import NOT_KNOWN, Connections
 from .keys import display_key
 from .links import console_links
-from .live import NOT_KNOWN, Live, is_code, normal_code
+from .live import check_code, live, too_many
 
 log = logging.getLogger(__name__)
 
@@ -52,28 +54,14 @@ SERVER_ERROR = {"ok": False, "error": "Something went wrong on the server. Pleas
                 "code": "server_error"}
 
 
-def live() -> Live:
-    """Return this app's rooms."""
-    return current_app.extensions["workshop"]
+def connections() -> Connections:
+    """Return this app's connections (a command's handler is handed the rooms, as `live`)."""
+    return live().connections
 
 
 def display_key_of(code: str) -> str:
     """Return the projector key of a room, derived from the server's secret."""
     return display_key(current_app.config["SECRET_KEY"], code)
-
-
-def too_many(retry_after: int) -> str:
-    """Say that an address is out of tries, without a word about the code it sent."""
-    return f"Too many attempts from your network. Please try again in {retry_after} s."
-
-
-def check_code(attempt):
-    """Run a check that tells a real code from a wrong one in this address's turn (see CodeGuard).
-
-    `attempt()` returns `(answer, known)`: `known` is false when the code or token named
-    nothing, which spends the address's budget. Raises Crowded when too many wait already.
-    """
-    return live().code_guard.check(address_key(request.remote_addr), attempt)
 
 
 @socketio.on("connect")
@@ -86,9 +74,9 @@ def on_connect(auth):
         if role == "attendee":
             connect_attendee(code, p.text(auth, "token", 64))
         elif role == "display":
-            live().connect_display(request.sid, code, p.text(auth, "key", 64), display_key_of)
+            live().connections.connect_display(request.sid, code, p.text(auth, "key", 64), display_key_of)
         else:
-            live().connect_facilitator(request.sid, code, p.text(auth, "key", 64), console_links)
+            live().connections.connect_facilitator(request.sid, code, p.text(auth, "key", 64), console_links)
     except (p.PayloadError, Refusal) as error:
         code = "bad_auth" if isinstance(error, p.PayloadError) else error.code
         raise ConnectionRefusedError(error.message, {"code": code}) from None
@@ -104,7 +92,7 @@ def connect_attendee(code: str, token: str) -> None:
 
     def attempt():
         try:
-            live().connect_attendee(request.sid, code, token)
+            live().connections.connect_attendee(request.sid, code, token)
         except Refusal as error:
             return error, error.code != "unknown_attendee"
         return None, True
@@ -118,7 +106,7 @@ def connect_attendee(code: str, token: str) -> None:
 def on_disconnect(reason=None):
     """Mark the attendee behind a closed connection as away."""
     live().event_limit.forget(request.sid)
-    live().disconnect(request.sid)
+    live().connections.disconnect(request.sid)
 
 
 def flooding() -> bool:
@@ -127,14 +115,18 @@ def flooding() -> bool:
 
 
 def command(event: str, role: str):
-    """Register a command: check the sender's role, run it, and turn refusals into a plain ack."""
+    """Register a command: check the sender's role, run it, and turn refusals into a plain ack.
+
+    The handler is called as `handler(live, connection, data)`, where `live` is the room
+    registry (`registry.Registry`): `live.run`, `live.clock()` and `live.rng` are what commands use.
+    """
     def register(handler):
         @socketio.on(event)
         @functools.wraps(handler)
         def wrapped(data=None, *extra):
             if flooding():
                 return SLOW_DOWN
-            connection = live().connection(request.sid)
+            connection = live().connections.get(request.sid)
             if connection is None:
                 return NOT_CONNECTED
             if role == "facilitator" and connection.role != "facilitator":
@@ -142,7 +134,7 @@ def command(event: str, role: str):
             if role == "attendee" and connection.role != "attendee":
                 return {"ok": False, "error": "That is an attendee's command.", "code": "forbidden"}
             try:
-                result = handler(live(), connection, p.as_object(data))
+                result = handler(live().rooms, connection, p.as_object(data))
             except (p.PayloadError, Refusal) as error:
                 return {"ok": False, "error": error.message, "code": error.code}
             except FeedbackError as error:
@@ -253,7 +245,7 @@ def lock_room(live, conn, data):
 def remove_attendee(live, conn, data):
     attendee_id = p.identifier(data, "attendee_id", "a_")
     live.run(conn.code, lambda room: room.remove(attendee_id, live.rng))
-    live.kick(attendee_id, "The facilitator has removed you from this workshop.")
+    connections().kick(attendee_id, "The facilitator has removed you from this workshop.")
 
 
 @command("clear_moment", "facilitator")

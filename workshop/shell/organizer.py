@@ -26,9 +26,9 @@ from ..core.feedback import summarize
 from ..core.limits import RateLimit
 from ..core.report import chart
 from . import links
-from .events import live
+from .codes import normal_code
 from .keys import digest, key_fingerprint, new_secret, report_key, same
-from .live import normal_code
+from .live import live
 
 bp = Blueprint("organizer", __name__)
 

@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import io
 import time
+from pathlib import Path
 from urllib.parse import quote
 
 import segno
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request
 
-from ..core.agenda import Agenda
+from ..core.agenda import Agenda, AgendaError, load_agendas
 from ..core.errors import Refusal
 from ..core.limits import Crowded, address_key
 from . import links
 from . import payload as p
-from .events import check_code, live, too_many
+from .codes import is_code, normal_code
 from .keys import same
-from .live import UNAVAILABLE, is_code, normal_code
+from .live import check_code, live, too_many
+from .registry import UNAVAILABLE
 
 bp = Blueprint("web", __name__)
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; media-src 'self'; font-src 'self'; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def read_agendas() -> tuple[dict[str, Agenda], list[AgendaError]]:
+    """Read the agenda folder afresh, so that edits show without a restart."""
+    return load_agendas(Path(current_app.config["AGENDAS"]))
 
 
 @bp.after_app_request
@@ -95,7 +102,7 @@ def needs_key() -> bool:
 @bp.get("/")
 def home():
     """List the agendas and offer to start a workshop."""
-    agendas, errors = live().agendas()
+    agendas, errors = read_agendas()
     return render_template("home.html", agendas=list(agendas.values()), errors=errors, need_key=needs_key())
 
 
@@ -107,14 +114,14 @@ def start_workshop():
         message, _, status, headers = refused
         return render_template("error.html", title="The workshop was not started", message=message), \
             status, headers
-    agendas, _ = live().agendas()
+    agendas, _ = read_agendas()
     agenda = agendas.get(request.form.get("agenda", ""))
     odd = request.form.get("odd") or None
     if agenda is None or odd not in (None, "triad", "facilitator"):
         return render_template("error.html", title="That agenda is not available",
                                message="Pick one of the agendas on the home page."), 400
     try:
-        room, key = live().create_room(agenda, odd)
+        room, key = live().rooms.create_room(agenda, odd)
     except Refusal as error:
         return render_template("error.html", title="The workshop was not started", message=error.message), 503
     return redirect(f"/facilitate/{room.code}#key={quote(key)}", code=303)
@@ -137,7 +144,7 @@ def console(code: str):
         abort(404)
 
     def attempt():
-        room = live().rooms.get(code)
+        room = live().rooms.room(code)
         record = None if room else live().store.room_record(code)
         if room is None and record is None:
             return (render_template("error.html", title="There is no workshop with that code",
@@ -157,7 +164,7 @@ def projector(code: str):
         abort(404)
 
     def attempt():
-        room = live().rooms.get(code)
+        room = live().rooms.room(code)
         record = None if room else live().store.room_record(code)
         if room is None and record is None:
             return (render_template("error.html", title="There is no workshop with that code",
@@ -186,9 +193,10 @@ def attendee_page(code: str):
         return render_template("join.html", code=code[:6], error=UNAVAILABLE), 404
 
     def attempt():
-        room = live().room(code)
+        room = live().rooms.room(code)
         if room is None:
-            return (render_template("join.html", code=code, error=UNAVAILABLE), 404), live().exists(code)
+            answer = render_template("join.html", code=code, error=UNAVAILABLE), 404
+            return answer, live().rooms.exists(code)
         return render_template("attendee.html", code=room.code, title=room.agenda.title,
                                locked=room.locked), True
 
@@ -219,7 +227,7 @@ def health():
 @bp.get("/api/agendas")
 def list_agendas():
     """List the agendas the server offers, and the files that failed to load."""
-    agendas, errors = live().agendas()
+    agendas, errors = read_agendas()
     return jsonify({
         "agendas": [{"name": a.name, "title": a.title, "summary": a.summary, "minutes": a.minutes,
                      "steps": len(a.steps)} for a in agendas.values()],
@@ -237,11 +245,11 @@ def create_workshop():
         return api_error(message, code, status, retry_after=headers.get("Retry-After"))
     name = p.text(data, "agenda", 80)
     odd = p.choice(data, "odd", ("triad", "facilitator"), default="triad") if "odd" in data else None
-    agenda = live().agendas()[0].get(name)
+    agenda = read_agendas()[0].get(name)
     if agenda is None:
         return api_error(f"There is no agenda called '{name}'.", "unknown_agenda", 404)
     try:
-        room, key = live().create_room(agenda, odd)
+        room, key = live().rooms.create_room(agenda, odd)
     except Refusal as error:
         return api_error(error.message, error.code, 503)
     return jsonify({
@@ -263,11 +271,11 @@ def join():
 
     def attempt():
         try:
-            room, attendee_id, token = live().join(code, name)
+            room, attendee_id, token = live().rooms.join(code, name)
         except Refusal as error:
             if error.code == "room_full":
                 return api_error(error.message, "room_full", 409), True
-            return api_error(UNAVAILABLE, "room_unavailable", 404), live().exists(code)
+            return api_error(UNAVAILABLE, "room_unavailable", 404), live().rooms.exists(code)
         return (jsonify({"token": token, "attendee_id": attendee_id, "code": room.code, "name": name}),
                 201), True
 
