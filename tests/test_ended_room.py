@@ -32,7 +32,7 @@ def paired_room() -> Room:
 
 
 def state(room: Room) -> tuple:
-    return (room.status, room.step_index, room.phase_index, room.timer, room.present,
+    return (room.status, room.step_index, room.round.turn, room.timer, room.present,
             sorted((a.id, a.status, a.away_since) for a in room.attendees.values()),
             sorted((g.id, g.members) for g in room.groups), list(room.waiting))
 
