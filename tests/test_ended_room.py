@@ -26,7 +26,7 @@ def paired_room() -> Room:
         room.connect(f"a_{i}", 0, rng)
         if room.needs_agreement:
             room.agree(f"a_{i}", rng)
-    room.go_to_step(next(s["index"] for s in AGENDA.steps if s["kind"] == "round"), 0, rng)
+    room.go_to_step(next(s.index for s in AGENDA.steps if s.kind == "round"), 0, rng)
     room.start_timer(0)
     return room
 

@@ -44,7 +44,7 @@ def at_round(people=4):
 
 def test_a_new_room_starts_at_its_first_step_with_an_idle_timer():
     room, _ = make_room()
-    assert room.step["title"] == "Hello"
+    assert room.step.title == "Hello"
     assert room.timer.state == "idle" and room.timer.remaining(0) == MINUTE
 
 

@@ -219,7 +219,7 @@ class RoomMachine(RuleBasedStateMachine):
     def answer(self, who, rating):
         self.apply(lambda: self.room.answer(who, {"overall": rating}))
 
-    @precondition(lambda self: self.room.responses > 0 or self.room.step["kind"] in ("feedback", "closing"))
+    @precondition(lambda self: self.room.responses > 0 or self.room.step.kind in ("feedback", "closing"))
     @rule()
     def end(self):
         self.apply(lambda: self.room.end(self.now))
@@ -232,7 +232,7 @@ class RoomMachine(RuleBasedStateMachine):
         self.store.ballots.db.close()
         self.store = Store(self.path)
         loaded = self.store.load_room(self.room.code)
-        event(f"restart with {min(len(self.room.groups), 3)}+ groups, step {self.room.step['kind']}")
+        event(f"restart with {min(len(self.room.groups), 3)}+ groups, step {self.room.step.kind}")
         assert_same_room(loaded, self.room)
         assert self.store.ballots.count(self.room.code) == self.room.responses
         self.room = loaded
@@ -285,7 +285,7 @@ class RoomMachine(RuleBasedStateMachine):
         if self.store is None:
             return
         room = self.room
-        if not (room.groups.by_id or room.groups.waiting or room.step["kind"] in ("round", "pairing")):
+        if not (room.groups.by_id or room.groups.waiting or room.step.kind in ("round", "pairing")):
             return
         unplaced = [a.id for a in room.attendees.values() if room.eligible(a)
                     and a.id not in room.groups.of and a.id not in room.groups.waiting]
@@ -306,7 +306,7 @@ class RoomMachine(RuleBasedStateMachine):
 
     @invariant()
     def done_count_is_the_number_of_groups_done(self):
-        if self.store is None or self.room.step["kind"] != "round":
+        if self.store is None or self.room.step.kind != "round":
             return
         done = sum(self.room.round.group_done(g) for g in self.room.groups)
         assert self.room.round.done_count == done, (self.room.round.done_count, done)
@@ -317,12 +317,12 @@ class RoomMachine(RuleBasedStateMachine):
             return
         room, timer = self.room, self.room.timer
         step = room.step
-        if step["kind"] == "round":
+        if step.kind == "round":
             assert timer is not None
             assert 0 <= room.round.turn <= len(room.round.turns)
             if room.phase is ROUND_OVER:
                 assert timer.state == DONE
-        elif step.get("minutes") is None:
+        elif step.minutes is None:
             assert timer is None
         if timer is None:
             return

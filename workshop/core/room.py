@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .agenda import Agenda
+from .agenda import Agenda, PairingStep, RoundStep, Step
 from .change import Change
 from .errors import Refusal
 from .round import ROUND_OVER, Groups, Round, round_turns
@@ -69,7 +69,7 @@ class Room:
         self.attendees: dict[str, Attendee] = {}
         self.answered: set[str] = set()
         self.present = 0
-        self.needs_agreement = any(step["kind"] == "agreements" for step in agenda.steps)
+        self.needs_agreement = agenda.agreements is not None
         self._enter_step(0, rng=None)
 
     # -- what the views read -------------------------------------------------
@@ -83,10 +83,10 @@ class Room:
         """Move the agenda's place; the round follows, so a room read back has its round's step too."""
         self._step_index = index
         step = self.agenda.steps[index]
-        self.round.step = step if step["kind"] == "round" else None
+        self.round.step = step if isinstance(step, RoundStep) else None
 
     @property
-    def step(self) -> dict:
+    def step(self) -> Step:
         return self.agenda.steps[self.step_index]
 
     @property
@@ -225,7 +225,7 @@ class Room:
     def skip_timer(self, now: int) -> Change:
         """End the current timer now; a round moves on to its next turn."""
         timer = self._timer()
-        if self.step["kind"] != "round":
+        if self.round.step is None:
             self.timer = timer.finish()
             return Change(room=True)
         if self.phase is ROUND_OVER:
@@ -238,7 +238,7 @@ class Room:
         if self.status != OPEN:
             return change  # its timer stopped when it ended
         while self.timer and self.timer.expired(now):
-            if self.step["kind"] == "round":
+            if self.round.step is not None:
                 change.merge(self._next_phase(self.timer.deadline))
             else:
                 self.timer = self.timer.finish()
@@ -282,20 +282,19 @@ class Room:
     def _enter_step(self, index: int, rng) -> Change:
         step = self.agenda.steps[index]
         change = Change(room=True)
-        if step["kind"] == "round":
+        if isinstance(step, RoundStep):
             self.round.enter(step, round_turns(step, self._scaled))
             self.timer = Timer.of(self.round.turns[0]["ms"])
-            if not self.groups or (step["pairing"] == "new" and self.round.started):
+            if not self.groups or (step.pairing == "new" and self.round.started):
                 change.merge(self.pair_everyone(rng))
             else:
                 change.personal.update(self.groups.of)
             self.round.started = False
         else:
             self.round.enter(None, [])
-            minutes = step.get("minutes")
-            self.timer = Timer.of(self._scaled(minutes)) if minutes else None
-            if step["kind"] == "pairing":
-                change.merge(self.pair_everyone(rng, step.get("odd")))
+            self.timer = Timer.of(self._scaled(step.minutes)) if step.minutes else None
+            if isinstance(step, PairingStep):
+                change.merge(self.pair_everyone(rng, step.odd))
         return change
 
     def _next_phase(self, start: int) -> Change:
@@ -341,7 +340,7 @@ class Room:
     def _place(self, attendee: Attendee, rng) -> Change:
         """Place someone who can now be grouped, once this room has begun pairing people."""
         self._check_open()
-        pairing_started = self.round.formed or self.step["kind"] in ("round", "pairing")
+        pairing_started = self.round.formed or self.step.kind in ("round", "pairing")
         if not pairing_started or not self.eligible(attendee):
             return Change()
         return self.round.place(attendee.id, rng, self.odd)
@@ -355,10 +354,9 @@ class Room:
     def open_feedback(self, now: int, rng) -> Change:
         """Open the feedback form, moving the room to the feedback step."""
         self._check_open()
-        index = next((s["index"] for s in self.agenda.steps if s["kind"] == "feedback"), None)
-        if index is None:
+        if self.agenda.feedback is None:
             raise Refusal("This agenda has no feedback form.", "no_feedback")
-        change = self.go_to_step(index, now, rng)
+        change = self.go_to_step(self.agenda.feedback.index, now, rng)
         self.feedback_open, self.feedback_closed = True, False
         return change.merge(Change(room=True))
 
@@ -388,8 +386,9 @@ class Room:
 
     @property
     def questions(self) -> list[dict]:
-        """Return the feedback form's questions, or none."""
-        return next((s["questions"] for s in self.agenda.steps if s["kind"] == "feedback"), [])
+        """Return the feedback form's questions as the feedback module reads them, or none."""
+        form = self.agenda.feedback
+        return [question.to_dict() for question in form.questions] if form else []
 
     # -- helpers -------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
+from .agenda import RoundStep
 from .change import Change
 from .errors import Refusal
 from .pairing import form as pairing
@@ -142,10 +143,10 @@ class Groups:
         self.numbers.add(number)
 
 
-def round_turns(step: dict, scaled) -> list[dict]:
-    """Return a round's turns, with the triad's third speaker after the last solo turn."""
-    turns = [{"speaker": turn["speaker"], "title": turn["title"], "ms": scaled(turn["minutes"])}
-             for turn in step["turns"]]
+def round_turns(step: RoundStep, scaled) -> list[dict]:
+    """Return a round's turns as the room times and keeps them, the triad's turn after the last solo one."""
+    turns = [{"speaker": turn.speaker, "title": turn.title, "ms": scaled(turn.minutes)}
+             for turn in step.turns]
     solo = [i for i, turn in enumerate(turns) if turn["speaker"] in ("A", "B")]
     if solo:
         turns.insert(solo[-1] + 1, {**TRIAD_TURN, "ms": turns[solo[-1]]["ms"]})
@@ -164,7 +165,7 @@ class Round:
 
     groups: Groups = field(default_factory=Groups)
     history: pairing.History = field(default_factory=pairing.History)
-    step: dict | None = None
+    step: RoundStep | None = None
     number: int = 0
     turns: list[dict] = field(default_factory=list)
     turn: int = 0
@@ -205,7 +206,7 @@ class Round:
         """Return the prompt a group is talking about."""
         if self.step is None:
             return None
-        deck = self.step["prompts"]
+        deck = self.step.prompts
         index = group.prompt_index if group and group.prompt_round == self.number else 0
         return deck[index % len(deck)]
 
@@ -215,11 +216,11 @@ class Round:
 
     # -- the agenda moving -----------------------------------------------------
 
-    def enter(self, step: dict | None, turns: list[dict]) -> None:
+    def enter(self, step: RoundStep | None, turns: list[dict]) -> None:
         """Follow the room onto a step: a round's step with its turns, or None for any other step."""
         self.step, self.turns, self.turn, self.done_count = step, turns, 0, 0
         if step is not None:
-            self.number = step["round"]
+            self.number = step.round
 
     def start(self) -> Change:
         """Count the groups as met when the round's first turn starts."""
@@ -274,10 +275,10 @@ class Round:
     def draw_prompt(self, person: str) -> Change:
         """Give someone's group the next prompt of the round's deck."""
         group = self._group_in_round(person)
-        if not self.step["draw"]:
+        if not self.step.draw:
             raise Refusal("This round has a single prompt.", "no_deck")
         current = group.prompt_index if group.prompt_round == self.number else 0
-        group.prompt_round, group.prompt_index = self.number, (current + 1) % len(self.step["prompts"])
+        group.prompt_round, group.prompt_index = self.number, (current + 1) % len(self.step.prompts)
         return Change(groups={group.id}, personal=group.people)
 
     def place(self, person: str, rng, odd: str) -> Change:

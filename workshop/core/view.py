@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .agenda import RoundStep
 from .pairing.form import FACILITATOR
 from .room import Room
 from .round import Group
@@ -14,10 +15,10 @@ PAIR_COLOURS = ("blue", "orange", "green", "purple", "pink", "teal", "gold", "re
 def room_view(room: Room) -> dict:
     """Return the room's shared state: one message for everyone in it."""
     step = room.step
-    public = {k: v for k, v in step.items() if k not in STEP_PRIVATE}
+    public = {k: v for k, v in step.to_dict().items() if k not in STEP_PRIVATE}
     public["count"] = len(room.agenda.steps)
-    if step["kind"] == "round":
-        public["prompt"] = step["prompts"][0]
+    if isinstance(step, RoundStep):
+        public["prompt"] = step.prompts[0]
     return {
         "code": room.code,
         "title": room.agenda.title,
@@ -68,8 +69,8 @@ def you_view(room: Room, attendee_id: str) -> dict:
 
 
 def _agreements(room: Room) -> dict:
-    step = next(s for s in room.agenda.steps if s["kind"] == "agreements")
-    return {"title": step["title"], "text": step["text"], "items": step["items"]}
+    step = room.agenda.agreements
+    return {"title": step.title, "text": step.text, "items": list(step.items)}
 
 
 def _personal_group(room: Room, group: Group, attendee_id: str) -> dict:
@@ -139,8 +140,8 @@ def display_view(room: Room) -> dict:
         "status": room.status,
         "locked": room.locked,
         "title": room.agenda.title,
-        "step": {"index": step["index"], "count": len(room.agenda.steps), "kind": step["kind"],
-                 "title": step["title"], "round": step.get("round")},
+        "step": {"index": step.index, "count": len(room.agenda.steps), "kind": step.kind,
+                 "title": step.title, "round": step.round if isinstance(step, RoundStep) else None},
         "phase": phase_view(room),
         "timer": room.timer.to_dict() if room.timer else None,
         "groups": {"pairs": len(room.groups) - triads, "triads": triads, "waiting": len(room.waiting)},
@@ -164,6 +165,6 @@ def console_view(room: Room, join_url: str, report_url: str, display_url: str = 
         "agenda": {
             "name": agenda.name,
             "title": agenda.title,
-            "steps": [{"index": s["index"], "kind": s["kind"], "title": s["title"]} for s in agenda.steps],
+            "steps": [{"index": s.index, "kind": s.kind, "title": s.title} for s in agenda.steps],
         },
     }
