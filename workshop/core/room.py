@@ -1,7 +1,9 @@
 """A workshop room as pure state: its people, its place in the agenda, its timer and feedback form.
 
 Its groups and their turns are its `round` (see `round.py`), which it tells where the
-agenda is and asks to change the groups.
+agenda is and asks to change the groups. It is one piece past 300 lines because every
+command here moves one state machine (open or ended, step, turn, timer) that the
+shell saves as one row: split, each half would have to re-check the other's state.
 
 Every command takes `now` (server epoch ms) and, where chance is involved, an `rng`,
 changes the room in memory and returns a `Change` naming what the shell must save

@@ -3,7 +3,9 @@
 `Room` holds one `Round` (`room.round`) and tells it where the agenda is (`enter`,
 `next_turn`, `start`); the Round never reads the room. Forming and changing the groups
 themselves is the pairing package's work, as pure functions over member tuples; this
-module keeps the groups those functions return, with what each group is doing.
+module keeps the groups those functions return, with what each group is doing. It is one
+piece past 300 lines because the index (`Groups`) and the commands on it change together:
+every command keeps the person index, the triad count and the pair numbers true at once.
 """
 
 from __future__ import annotations
