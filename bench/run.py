@@ -384,7 +384,7 @@ def worst_sizes() -> dict:
         for index, step in enumerate(agenda.steps):
             room.go_to_step(index, 0, rng)
             room_size = max(room_size, packet_bytes("room", room_view(room)))
-            if step["kind"] == "round":
+            if step.kind == "round":
                 you = max(you, packet_bytes("you", you_view(room, "a_0000000000000000")))
     return {"you_bytes_worst": you, "room_bytes_worst": room_size}
 

@@ -83,9 +83,9 @@ def error_of(data) -> AgendaError:
 
 def planned_minutes(agenda: Agenda) -> float:
     """Add up every step timer and every turn of every round."""
-    steps = sum(step["minutes"] or 0 for step in agenda.steps)
-    turns = sum(turn["minutes"] for step in agenda.steps if step["kind"] == "round"
-                for turn in step["turns"])
+    steps = sum(step.minutes or 0 for step in agenda.steps)
+    turns = sum(turn.minutes for step in agenda.steps if step.kind == "round"
+                for turn in step.turns)
     return steps + turns
 
 
@@ -272,15 +272,15 @@ def test_every_shipped_agenda_loads(path):
     agenda = load_agenda(path)
     assert agenda.name == path.stem
     assert agenda.minutes is not None and agenda.summary
-    assert [step["index"] for step in agenda.steps] == list(range(len(agenda.steps)))
+    assert [step.index for step in agenda.steps] == list(range(len(agenda.steps)))
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)
 def test_shipped_prompts_are_open_ended(path):
     closed = ("do ", "does ", "did ", "are ", "is ", "have ", "has ", "can ", "could ", "would ",
               "will ", "should ")
-    prompts = [p for step in load_agenda(path).steps if step["kind"] == "round"
-               for p in step["prompts"]]
+    prompts = [p for step in load_agenda(path).steps if step.kind == "round"
+               for p in step.prompts]
     assert prompts and not [p for p in prompts if p.lower().startswith(closed)]
 
 
@@ -298,19 +298,19 @@ def test_heart_to_heart_takes_an_hour_to_an_hour_and_a_quarter():
 
 def test_heart_to_heart_deepens_over_three_rounds_with_full_decks():
     agenda = load_agenda(AGENDAS / "heart-to-heart.yaml")
-    rounds = [step for step in agenda.steps if step["kind"] == "round"]
-    assert [step["round"] for step in rounds] == [1, 2, 3]
-    assert all(6 <= len(step["prompts"]) <= 10 and step["draw"] for step in rounds)
-    assert all(step["reflection"] for step in rounds)
-    kinds = [step["kind"] for step in agenda.steps]
+    rounds = [step for step in agenda.steps if step.kind == "round"]
+    assert [step.round for step in rounds] == [1, 2, 3]
+    assert all(6 <= len(step.prompts) <= 10 and step.draw for step in rounds)
+    assert all(step.reflection for step in rounds)
+    kinds = [step.kind for step in agenda.steps]
     assert kinds[:3] == ["welcome", "agreements", "pairing"]
     assert kinds[-2:] == ["feedback", "closing"]
 
 
 def test_heart_to_heart_feedback_asks_about_safety_listening_and_more():
     agenda = load_agenda(AGENDAS / "heart-to-heart.yaml")
-    (feedback,) = [step for step in agenda.steps if step["kind"] == "feedback"]
-    types = [question["type"] for question in feedback["questions"]]
+    (feedback,) = [step for step in agenda.steps if step.kind == "feedback"]
+    types = [question.type for question in feedback.questions]
     assert types.count("scale") >= 3
     assert {"single", "multiple", "text"} <= set(types)
 
@@ -318,8 +318,8 @@ def test_heart_to_heart_feedback_asks_about_safety_listening_and_more():
 def test_quick_connect_takes_about_twenty_minutes():
     agenda = load_agenda(AGENDAS / "quick-connect.yaml")
     assert 15 <= planned_minutes(agenda) <= 25
-    rounds = [step for step in agenda.steps if step["kind"] == "round"]
-    assert len(rounds) == 2 and rounds[1]["pairing"] == "new"
+    rounds = [step for step in agenda.steps if step.kind == "round"]
+    assert len(rounds) == 2 and rounds[1].pairing == "new"
 
 
 def test_round_without_turns_is_refused_naming_step_and_field():
@@ -354,7 +354,7 @@ def test_agenda_that_is_not_a_mapping_is_refused(data):
 
 def test_defaults_are_filled_in():
     agenda = parse(VALID)
-    welcome, _, pairing, round_, message, feedback, _ = agenda.steps
+    welcome, _, pairing, round_, message, feedback, _ = (step.to_dict() for step in agenda.steps)
     assert (agenda.name, agenda.summary, agenda.minutes, agenda.odd) == ("test", "", None, "triad")
     assert welcome == {"index": 0, "kind": "welcome", "title": "Welcome", "text": "",
                        "minutes": None}
@@ -375,7 +375,7 @@ def test_defaults_are_filled_in():
 def test_single_prompt_becomes_a_deck_of_one_without_drawing():
     data = edited((*ROUND, "prompts"), DELETE)
     data["steps"][3]["prompt"] = "  What brought you here?  "
-    round_ = parse(data).steps[3]
+    round_ = parse(data).steps[3].to_dict()
     assert round_["prompts"] == ["What brought you here?"] and round_["draw"] is False
     assert "prompt" not in round_
 
@@ -388,20 +388,20 @@ def test_drawing_from_a_deck_of_one_is_refused():
 
 
 def test_drawing_can_be_turned_off_for_a_deck():
-    assert parse(edited((*ROUND, "draw"), False)).steps[3]["draw"] is False
+    assert parse(edited((*ROUND, "draw"), False)).steps[3].draw is False
 
 
 def test_both_turn_gets_open_reflection_title_and_partial_cues_keep_other_defaults():
     data = edited((*ROUND, "turns", 3), {"speaker": "both", "minutes": 1.5})
     data["steps"][3]["cues"] = {"listen": "Just listen."}
-    round_ = parse(data).steps[3]
+    round_ = parse(data).steps[3].to_dict()
     assert round_["turns"][2] == {"speaker": "both", "minutes": 1.5, "title": "Open reflection"}
     assert round_["cues"] == {**DEFAULT_CUES, "listen": "Just listen."}
 
 
 def test_rounds_are_numbered_in_agenda_order():
     data = edited(("steps", 5), copy.deepcopy(VALID["steps"][3]) | {"pairing": "keep"})
-    assert [step.get("round") for step in parse(data).steps] == [None, None, None, 1, 2, None, None]
+    assert [step.to_dict().get("round") for step in parse(data).steps] == [None, None, None, 1, 2, None, None]
 
 
 def test_explicit_choices_are_kept():
@@ -411,9 +411,9 @@ def test_explicit_choices_are_kept():
     data["steps"][5]["questions"][0].update(required=False, labels=["0", "1", "", "3", "4"])
     agenda = parse(data)
     assert (agenda.summary, agenda.minutes, agenda.odd) == ("A test.", 30, "facilitator")
-    assert agenda.steps[2]["odd"] == "triad"
-    assert agenda.steps[5]["questions"][0]["labels"] == ["0", "1", "", "3", "4"]
-    assert agenda.steps[5]["questions"][0]["required"] is False
+    assert agenda.steps[2].odd == "triad"
+    assert agenda.steps[5].to_dict()["questions"][0]["labels"] == ["0", "1", "", "3", "4"]
+    assert agenda.steps[5].questions[0].required is False
 
 
 def test_parsing_leaves_the_input_untouched():
@@ -433,7 +433,7 @@ def test_agenda_round_trips_through_json(path):
 def test_snapshot_is_a_copy():
     agenda = parse(VALID)
     agenda.to_dict()["steps"][0]["title"] = "Changed"
-    assert agenda.steps[0]["title"] == "Welcome"
+    assert agenda.steps[0].title == "Welcome"
 
 
 def test_load_agendas_reports_a_bad_file_and_still_loads_the_good_ones(tmp_path):
@@ -486,7 +486,7 @@ def test_yaml_merge_keys_still_work(tmp_path):
     path = tmp_path / "merged.yaml"
     path.write_text("title: Merged\nsteps:\n  - &hi {kind: welcome, title: Hi}\n"
                     "  - {<<: *hi, title: Again}\n")
-    assert [step["title"] for step in load_agenda(path).steps] == ["Hi", "Again"]
+    assert [step.title for step in load_agenda(path).steps] == ["Hi", "Again"]
 
 
 def test_empty_file_is_refused(tmp_path):

@@ -47,7 +47,7 @@ def test_a_projector_follows_a_round_without_ever_receiving_a_name_or_a_moment(a
     phones = [join(app, live, room, name) for name in NAMES]
     for phone in phones:
         assert phone.emit("agree", {}, callback=True) == {"ok": True}
-    round_index = next(s["index"] for s in room.agenda.steps if s["kind"] == "round")
+    round_index = next(s.index for s in room.agenda.steps if s.kind == "round")
     steps = [("go_to_step", {"index": round_index}), ("start_timer", {}), ("pause_timer", {}),
              ("resume_timer", {}), ("extend_timer", {"seconds": 60}), ("skip_timer", {}),
              ("send_message", {"text": "Ana, take your time"}), ("open_feedback", {}), ("end_workshop", {})]

@@ -26,13 +26,13 @@ def paired_room() -> Room:
         room.connect(f"a_{i}", 0, rng)
         if room.needs_agreement:
             room.agree(f"a_{i}", rng)
-    room.go_to_step(next(s["index"] for s in AGENDA.steps if s["kind"] == "round"), 0, rng)
+    room.go_to_step(next(s.index for s in AGENDA.steps if s.kind == "round"), 0, rng)
     room.start_timer(0)
     return room
 
 
 def state(room: Room) -> tuple:
-    return (room.status, room.step_index, room.phase_index, room.timer, room.present,
+    return (room.status, room.step_index, room.round.turn, room.timer, room.present,
             sorted((a.id, a.status, a.away_since) for a in room.attendees.values()),
             sorted((g.id, g.members) for g in room.groups), list(room.waiting))
 

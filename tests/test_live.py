@@ -41,7 +41,7 @@ def test_a_restart_brings_rooms_back_and_replays_passed_deadlines(app, tmp_path)
     live = app.extensions["workshop"].rooms
     agenda = load_agenda(ROOT / "agendas" / "quick-connect.yaml")
     room, _ = live.create_room(agenda)
-    round_index = next(s["index"] for s in agenda.steps if s["kind"] == "round")
+    round_index = next(s.index for s in agenda.steps if s.kind == "round")
     live.run(room.code, lambda r: r.go_to_step(round_index, 0, live.rng))
     live.run(room.code, lambda r: r.start_timer(0))
     again = create_app({**app.config, "CLOCK": False})

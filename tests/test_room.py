@@ -44,7 +44,7 @@ def at_round(people=4):
 
 def test_a_new_room_starts_at_its_first_step_with_an_idle_timer():
     room, _ = make_room()
-    assert room.step["title"] == "Hello"
+    assert room.step.title == "Hello"
     assert room.timer.state == "idle" and room.timer.remaining(0) == MINUTE
 
 
@@ -158,26 +158,26 @@ def test_when_every_group_is_done_the_turn_ends_early():
     room.start_timer(0)
     first, second = list(room.groups)
     room.mark_done(first.members[0], 1000)
-    assert room.phase["speaker"] == "A" and room.group_done(first)
+    assert room.phase["speaker"] == "A" and room.round.group_done(first)
     room.mark_done(second.members[1], 2000)
     assert room.phase["speaker"] == "B" and room.timer.deadline == 2000 + 2 * MINUTE
-    assert not room.group_done(first)
+    assert not room.round.group_done(first)
 
 
 def test_drawing_a_prompt_changes_only_that_group():
     room, rng = at_round(4)
     first, second = list(room.groups)
     room.draw_prompt(first.members[0])
-    assert room.prompt_of(first) == "Two?" and room.prompt_of(second) == "One?"
+    assert room.round.prompt_of(first) == "Two?" and room.round.prompt_of(second) == "One?"
 
 
 def test_roles_rotate_when_a_round_keeps_its_pairs():
     room, rng = at_round(2)
     group = next(iter(room.groups))
-    first_speaker = group.members[[room.role_of(group, p) for p in (0, 1)].index("A")]
+    first_speaker = group.members[[room.round.role_of(group, p) for p in (0, 1)].index("A")]
     room.go_to_step(3, 0, rng)
     assert next(iter(room.groups)) is group
-    second_speaker = group.members[[room.role_of(group, p) for p in (0, 1)].index("A")]
+    second_speaker = group.members[[room.round.role_of(group, p) for p in (0, 1)].index("A")]
     assert first_speaker != second_speaker
 
 

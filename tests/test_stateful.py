@@ -21,7 +21,7 @@ from workshop.core.errors import Refusal
 from workshop.core.pairing.form import FACILITATOR
 from workshop.core.room import AWAY, GONE, PRESENT, REMOVED, ROUND_OVER, Change, Room, Settings
 from workshop.core.timer import DONE, IDLE, PAUSED, RUNNING
-from workshop.shell.store import ROOM_STATE, Store
+from workshop.shell.store import ROOM_STATE, ROUND_STATE, Store
 
 AGENDA = {
     "title": "Stateful",
@@ -219,7 +219,7 @@ class RoomMachine(RuleBasedStateMachine):
     def answer(self, who, rating):
         self.apply(lambda: self.room.answer(who, {"overall": rating}))
 
-    @precondition(lambda self: self.room.responses > 0 or self.room.step["kind"] in ("feedback", "closing"))
+    @precondition(lambda self: self.room.responses > 0 or self.room.step.kind in ("feedback", "closing"))
     @rule()
     def end(self):
         self.apply(lambda: self.room.end(self.now))
@@ -232,7 +232,7 @@ class RoomMachine(RuleBasedStateMachine):
         self.store.ballots.db.close()
         self.store = Store(self.path)
         loaded = self.store.load_room(self.room.code)
-        event(f"restart with {min(len(self.room.groups), 3)}+ groups, step {self.room.step['kind']}")
+        event(f"restart with {min(len(self.room.groups), 3)}+ groups, step {self.room.step.kind}")
         assert_same_room(loaded, self.room)
         assert self.store.ballots.count(self.room.code) == self.room.responses
         self.room = loaded
@@ -285,7 +285,7 @@ class RoomMachine(RuleBasedStateMachine):
         if self.store is None:
             return
         room = self.room
-        if not (room.groups.by_id or room.groups.waiting or room.step["kind"] in ("round", "pairing")):
+        if not (room.groups.by_id or room.groups.waiting or room.step.kind in ("round", "pairing")):
             return
         unplaced = [a.id for a in room.attendees.values() if room.eligible(a)
                     and a.id not in room.groups.of and a.id not in room.groups.waiting]
@@ -306,10 +306,10 @@ class RoomMachine(RuleBasedStateMachine):
 
     @invariant()
     def done_count_is_the_number_of_groups_done(self):
-        if self.store is None or self.room.step["kind"] != "round":
+        if self.store is None or self.room.step.kind != "round":
             return
-        done = sum(self.room.group_done(g) for g in self.room.groups)
-        assert self.room.done_count == done, (self.room.done_count, done)
+        done = sum(self.room.round.group_done(g) for g in self.room.groups)
+        assert self.room.round.done_count == done, (self.room.round.done_count, done)
 
     @invariant()
     def the_timer_is_consistent(self):
@@ -317,12 +317,12 @@ class RoomMachine(RuleBasedStateMachine):
             return
         room, timer = self.room, self.room.timer
         step = room.step
-        if step["kind"] == "round":
+        if step.kind == "round":
             assert timer is not None
-            assert 0 <= room.phase_index <= len(room.phases)
+            assert 0 <= room.round.turn <= len(room.round.turns)
             if room.phase is ROUND_OVER:
                 assert timer.state == DONE
-        elif step.get("minutes") is None:
+        elif step.minutes is None:
             assert timer is None
         if timer is None:
             return
@@ -341,6 +341,9 @@ def assert_same_room(loaded: Room, room: Room) -> None:
     """Compare every persisted field of a reloaded room with the room in memory."""
     for name in ROOM_STATE:
         assert getattr(loaded, name) == getattr(room, name), name
+    for name in ROUND_STATE.values():
+        assert getattr(loaded.round, name) == getattr(room.round, name), name
+    assert loaded.round.step == room.round.step, "the round's step"
     assert loaded.timer == room.timer, "timer"
     assert loaded.waiting == room.waiting, "waiting"
     assert loaded.settings == room.settings
@@ -350,7 +353,7 @@ def assert_same_room(loaded: Room, room: Room) -> None:
     assert loaded.present == room.present
     assert loaded.groups.by_id == room.groups.by_id, "groups"
     assert loaded.groups.of == room.groups.of and loaded.groups.triads == room.groups.triads
-    assert loaded.history.to_json() == room.history.to_json(), "pairing history"
+    assert loaded.round.history.to_json() == room.round.history.to_json(), "pairing history"
     assert loaded.answered == room.answered, "who answered"
 
 
@@ -422,10 +425,10 @@ def test_a_finished_group_that_breaks_up_does_not_end_the_turn_for_the_others(tm
     first, second, third = list(room.groups)
     save(room.mark_done(first.members[0], 1))
     save(room.remove(first.members[0], rng))  # the partner left alone joins another group
-    unfinished = [g for g in room.groups if not room.group_done(g)]
+    unfinished = [g for g in room.groups if not room.round.group_done(g)]
     assert len(unfinished) == len(room.groups) == 2
     save(room.mark_done(next(iter(unfinished[0].people)), 2))
-    assert room.phase_index == 0, "the turn ended while a group was still talking"
+    assert room.round.turn == 0, "the turn ended while a group was still talking"
 
 
 def test_a_keep_round_reached_without_groups_pairs_everyone(tmp_path):
@@ -439,7 +442,7 @@ def test_pairing_an_empty_room_is_saved(tmp_path):
     save(room.go_to_step(3, 0, rng))
     save(room.start_timer(0))
     save(room.pair_everyone(rng))
-    assert Store(store.path).load_room(room.code).groups_used == room.groups_used
+    assert Store(store.path).load_room(room.code).round.started == room.round.started
 
 
 def test_pairing_everyone_again_mid_turn_keeps_the_done_count_true(tmp_path):
@@ -449,5 +452,6 @@ def test_pairing_everyone_again_mid_turn_keeps_the_done_count_true(tmp_path):
     before = {g.members for g in room.groups}
     save(room.mark_done(next(iter(room.groups)).members[0], 1))
     save(room.pair_everyone(random.Random(0)))  # may well keep a group that finished the turn
-    done = sum(room.group_done(g) for g in room.groups)
-    assert room.done_count == done, (room.done_count, done, before, [g.members for g in room.groups])
+    done = sum(room.round.group_done(g) for g in room.groups)
+    assert room.round.done_count == done, (room.round.done_count, done, before,
+                                           [g.members for g in room.groups])

@@ -1,4 +1,9 @@
-"""A workshop room as pure state: its place in the agenda, its timer, its people and groups.
+"""A workshop room as pure state: its people, its place in the agenda, its timer and feedback form.
+
+Its groups and their turns are its `round` (see `round.py`), which it tells where the
+agenda is and asks to change the groups. It is one piece past 300 lines because every
+command here moves one state machine (open or ended, step, turn, timer) that the
+shell saves as one row: split, each half would have to re-check the other's state.
 
 Every command takes `now` (server epoch ms) and, where chance is involved, an `rng`,
 changes the room in memory and returns a `Change` naming what the shell must save
@@ -9,18 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .agenda import Agenda
+from .agenda import Agenda, PairingStep, RoundStep, Step
 from .change import Change
-from .dyads import Dyads
 from .errors import Refusal
-from .groups import Groups
-from .pairing import form as pairing
-from .timer import DONE, RUNNING, Timer, TimerError
+from .round import ROUND_OVER, Groups, Round, round_turns
+from .timer import DONE, PAUSED, RUNNING, Timer, TimerError
 
 PRESENT, AWAY, GONE, REMOVED = "present", "away", "gone", "removed"
 OPEN, ENDED = "open", "ended"
-ROUND_OVER = {"speaker": None, "title": "Round complete"}
-TRIAD_TURN = {"speaker": "C", "title": "C speaks, A and B listen", "pair_title": "Open conversation"}
 
 
 @dataclass
@@ -45,17 +46,7 @@ class Attendee:
     moment: bool = False
 
 
-def round_phases(step: dict, scaled) -> list[dict]:
-    """Return a round's turns, with the triad's third speaker after the last solo turn."""
-    phases = [{"speaker": turn["speaker"], "title": turn["title"], "ms": scaled(turn["minutes"])}
-              for turn in step["turns"]]
-    solo = [i for i, phase in enumerate(phases) if phase["speaker"] in ("A", "B")]
-    if solo:
-        phases.insert(solo[-1] + 1, {**TRIAD_TURN, "ms": phases[solo[-1]]["ms"]})
-    return phases
-
-
-class Room(Dyads):
+class Room:
     """One workshop in progress."""
 
     def __init__(self, code: str, key_hash: str, agenda: Agenda, created_at: int, settings: Settings):
@@ -68,11 +59,9 @@ class Room(Dyads):
         self.ended_at: int | None = None
         self.locked = False
         self.odd = agenda.odd
+        self.round = Round()
         self.step_index = 0
-        self.phases: list[dict] = []
-        self.phase_index = 0
         self.timer: Timer | None = None
-        self.round_no = 0
         self.rounds_held: list[dict] = []
         self.message: dict | None = None
         self.feedback_open = False
@@ -80,31 +69,40 @@ class Room(Dyads):
         self.responses = 0
         self.seq = 0
         self.attendees: dict[str, Attendee] = {}
-        self.groups = Groups()
-        self.groups_used = False
-        self.done_count = 0
-        self.history = pairing.History()
         self.answered: set[str] = set()
         self.present = 0
-        self.needs_agreement = any(step["kind"] == "agreements" for step in agenda.steps)
+        self.needs_agreement = agenda.agreements is not None
         self._enter_step(0, rng=None)
 
     # -- what the views read -------------------------------------------------
 
     @property
-    def step(self) -> dict:
+    def step_index(self) -> int:
+        return self._step_index
+
+    @step_index.setter
+    def step_index(self, index: int) -> None:
+        """Move the agenda's place; the round follows, so a room read back has its round's step too."""
+        self._step_index = index
+        step = self.agenda.steps[index]
+        self.round.step = step if isinstance(step, RoundStep) else None
+
+    @property
+    def step(self) -> Step:
         return self.agenda.steps[self.step_index]
 
     @property
     def phase(self) -> dict | None:
         """Return the current turn of a round, or ROUND_OVER, or None outside rounds."""
-        if self.step["kind"] != "round":
-            return None
-        return self.phases[self.phase_index] if self.phase_index < len(self.phases) else ROUND_OVER
+        return self.round.phase
+
+    @property
+    def groups(self) -> Groups:
+        return self.round.groups
 
     @property
     def waiting(self) -> list[str]:
-        return self.groups.waiting
+        return self.round.groups.waiting
 
     def eligible(self, attendee: Attendee) -> bool:
         """Tell whether someone can be put in a group now."""
@@ -206,10 +204,9 @@ class Room(Dyads):
         if self.phase is ROUND_OVER:
             raise Refusal("This round is complete.", "round_over")
         self.timer = _checked(timer.start, now)
-        if self.step["kind"] == "round" and not self.groups_used:
-            self.groups_used = True
-            self.rounds_held.append({"round": self.step["round"], "groups": len(self.groups), "at": now})
-            return Change(room=True).merge(self._meet([group.members for group in self.groups]))
+        if self.round.step is not None and not self.round.started:
+            self.rounds_held.append({"round": self.round.number, "groups": len(self.groups), "at": now})
+            return Change(room=True).merge(self.round.start())
         return Change(room=True)
 
     def pause_timer(self, now: int) -> Change:
@@ -230,7 +227,7 @@ class Room(Dyads):
     def skip_timer(self, now: int) -> Change:
         """End the current timer now; a round moves on to its next turn."""
         timer = self._timer()
-        if self.step["kind"] != "round":
+        if self.round.step is None:
             self.timer = timer.finish()
             return Change(room=True)
         if self.phase is ROUND_OVER:
@@ -243,7 +240,7 @@ class Room(Dyads):
         if self.status != OPEN:
             return change  # its timer stopped when it ended
         while self.timer and self.timer.expired(now):
-            if self.step["kind"] == "round":
+            if self.round.step is not None:
                 change.merge(self._next_phase(self.timer.deadline))
             else:
                 self.timer = self.timer.finish()
@@ -287,43 +284,81 @@ class Room(Dyads):
     def _enter_step(self, index: int, rng) -> Change:
         step = self.agenda.steps[index]
         change = Change(room=True)
-        self.phase_index, self.done_count, self.phases = 0, 0, []
-        if step["kind"] == "round":
-            self.round_no = step["round"]
-            self.phases = round_phases(step, self._scaled)
-            self.timer = Timer.of(self.phases[0]["ms"])
-            if not self.groups or (step["pairing"] == "new" and self.groups_used):
+        if isinstance(step, RoundStep):
+            self.round.enter(step, round_turns(step, self._scaled))
+            self.timer = Timer.of(self.round.turns[0]["ms"])
+            if not self.groups or (step.pairing == "new" and self.round.started):
                 change.merge(self.pair_everyone(rng))
             else:
                 change.personal.update(self.groups.of)
-            self.groups_used = False
+            self.round.started = False
         else:
-            minutes = step.get("minutes")
-            self.timer = Timer.of(self._scaled(minutes)) if minutes else None
-            if step["kind"] == "pairing":
-                change.merge(self.pair_everyone(rng, step.get("odd")))
+            self.round.enter(None, [])
+            self.timer = Timer.of(self._scaled(step.minutes)) if step.minutes else None
+            if isinstance(step, PairingStep):
+                change.merge(self.pair_everyone(rng, step.odd))
         return change
 
     def _next_phase(self, start: int) -> Change:
-        self.phase_index += 1
-        if self.phase is not ROUND_OVER and self.phase["speaker"] == "C" and not self.groups.triads:
-            self.phase_index += 1
-        self.done_count = 0
+        self.round.next_turn()
         if self.phase is ROUND_OVER:
             self.timer = self.timer.finish()
         else:
             self.timer = Timer.running_from(self.phase["ms"], start)
         return Change(room=True)
 
+    # -- groups: the round's commands, once the room has checked it is open ----
+
+    def pair_everyone(self, rng, odd: str | None = None) -> Change:
+        """Form new groups from everyone present and agreed; they count as met once a round starts."""
+        self._check_open()
+        people = [a.id for a in self.attendees.values() if self.eligible(a)]
+        return self.round.pair_everyone(people, set(self.attendees), rng, odd or self.odd)
+
+    def swap_people(self, a: str, b: str, rng) -> Change:
+        """Swap two people between their groups."""
+        self._check_open()
+        return self.round.swap(a, b, rng)
+
+    def move_person(self, person: str, group_id: str, rng) -> Change:
+        """Move someone into another group; whoever that leaves alone is placed again."""
+        self._check_open()
+        return self.round.move(person, group_id, rng, self.odd)
+
+    def mark_done(self, attendee_id: str, now: int) -> Change:
+        """Record that a group finished its turn early; when every group has, the turn ends."""
+        self._check_open()
+        running = self.timer is not None and self.timer.state in (RUNNING, PAUSED)
+        change = self.round.mark_done(attendee_id, running)
+        if change and self.round.everyone_done:
+            change.merge(self._next_phase(now))
+        return change
+
+    def draw_prompt(self, attendee_id: str) -> Change:
+        """Give a group the next prompt of the round's deck."""
+        self._check_open()
+        return self.round.draw_prompt(attendee_id)
+
+    def _place(self, attendee: Attendee, rng) -> Change:
+        """Place someone who can now be grouped, once this room has begun pairing people."""
+        self._check_open()
+        pairing_started = self.round.formed or self.step.kind in ("round", "pairing")
+        if not pairing_started or not self.eligible(attendee):
+            return Change()
+        return self.round.place(attendee.id, rng, self.odd)
+
+    def _unplace(self, attendee_id: str, rng) -> Change:
+        self._check_open()
+        return self.round.unplace(attendee_id, rng, self.odd)
+
     # -- feedback ------------------------------------------------------------
 
     def open_feedback(self, now: int, rng) -> Change:
         """Open the feedback form, moving the room to the feedback step."""
         self._check_open()
-        index = next((s["index"] for s in self.agenda.steps if s["kind"] == "feedback"), None)
-        if index is None:
+        if self.agenda.feedback is None:
             raise Refusal("This agenda has no feedback form.", "no_feedback")
-        change = self.go_to_step(index, now, rng)
+        change = self.go_to_step(self.agenda.feedback.index, now, rng)
         self.feedback_open, self.feedback_closed = True, False
         return change.merge(Change(room=True))
 
@@ -353,8 +388,9 @@ class Room(Dyads):
 
     @property
     def questions(self) -> list[dict]:
-        """Return the feedback form's questions, or none."""
-        return next((s["questions"] for s in self.agenda.steps if s["kind"] == "feedback"), [])
+        """Return the feedback form's questions as the feedback module reads them, or none."""
+        form = self.agenda.feedback
+        return [question.to_dict() for question in form.questions] if form else []
 
     # -- helpers -------------------------------------------------------------
 

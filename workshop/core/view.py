@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from operator import indexOf
-
-from .groups import Group
+from .agenda import RoundStep
 from .pairing.form import FACILITATOR
 from .room import Room
+from .round import Group
 
 STEP_PRIVATE = {"prompts"}
 # Named so that people can say them across a hall; the page draws each one (static/css/app.css).
@@ -16,10 +15,10 @@ PAIR_COLOURS = ("blue", "orange", "green", "purple", "pink", "teal", "gold", "re
 def room_view(room: Room) -> dict:
     """Return the room's shared state: one message for everyone in it."""
     step = room.step
-    public = {k: v for k, v in step.items() if k not in STEP_PRIVATE}
+    public = {k: v for k, v in step.to_dict().items() if k not in STEP_PRIVATE}
     public["count"] = len(room.agenda.steps)
-    if step["kind"] == "round":
-        public["prompt"] = step["prompts"][0]
+    if isinstance(step, RoundStep):
+        public["prompt"] = step.prompts[0]
     return {
         "code": room.code,
         "title": room.agenda.title,
@@ -41,9 +40,10 @@ def phase_view(room: Room) -> dict | None:
     if phase is None:
         return None
     triad = room.groups.triads > 0
-    count = sum(1 for p in room.phases if p["speaker"] != "C" or triad)
-    number = sum(1 for p in room.phases[:room.phase_index + 1] if p["speaker"] != "C" or triad)
-    view = {"index": room.phase_index, "number": number, "count": count, "speaker": phase["speaker"],
+    turns, turn = room.round.turns, room.round.turn
+    count = sum(1 for p in turns if p["speaker"] != "C" or triad)
+    number = sum(1 for p in turns[:turn + 1] if p["speaker"] != "C" or triad)
+    view = {"index": turn, "number": number, "count": count, "speaker": phase["speaker"],
             "title": phase["title"]}
     if "pair_title" in phase:
         view["pair_title"] = phase["pair_title"]
@@ -69,13 +69,13 @@ def you_view(room: Room, attendee_id: str) -> dict:
 
 
 def _agreements(room: Room) -> dict:
-    step = next(s for s in room.agenda.steps if s["kind"] == "agreements")
-    return {"title": step["title"], "text": step["text"], "items": step["items"]}
+    step = room.agenda.agreements
+    return {"title": step.title, "text": step.text, "items": list(step.items)}
 
 
 def _personal_group(room: Room, group: Group, attendee_id: str) -> dict:
     members = [
-        {"id": member, "name": _name(room, member), "role": room.role_of(group, position)}
+        {"id": member, "name": _name(room, member), "role": room.round.role_of(group, position)}
         for position, member in enumerate(group.members)
     ]
     return {
@@ -83,19 +83,18 @@ def _personal_group(room: Room, group: Group, attendee_id: str) -> dict:
         **pair_label(room, group),
         "members": members,
         "role": next(m["role"] for m in members if m["id"] == attendee_id),
-        "prompt": room.prompt_of(group),
-        "done": room.group_done(group),
+        "prompt": room.round.prompt_of(group),
+        "done": room.round.group_done(group),
     }
 
 
 def pair_label(room: Room, group: Group) -> dict:
     """Return the number and colour every member of a group sees, so that they find each other in a hall.
 
-    The number is the group's place in the room's group order (the order groups were formed), so it
-    holds while the groups hold; the colour follows the number.
+    The number is fixed when the group forms (the smallest free in the room), so it holds as long as
+    the group does, whatever happens to the others; the colour follows the number.
     """
-    number = indexOf(room.groups.by_id, group.id) + 1
-    return {"number": number, "colour": PAIR_COLOURS[(number - 1) % len(PAIR_COLOURS)]}
+    return {"number": group.number, "colour": PAIR_COLOURS[(group.number - 1) % len(PAIR_COLOURS)]}
 
 
 def _name(room: Room, member: str) -> str:
@@ -117,9 +116,9 @@ def group_view(room: Room, group: Group) -> dict:
         "id": group.id,
         **pair_label(room, group),
         "members": list(group.members),
-        "roles": [room.role_of(group, p) for p in range(len(group.members))],
-        "prompt": room.prompt_of(group),
-        "done": room.group_done(group),
+        "roles": [room.round.role_of(group, p) for p in range(len(group.members))],
+        "prompt": room.round.prompt_of(group),
+        "done": room.round.group_done(group),
     }
 
 
@@ -141,8 +140,8 @@ def display_view(room: Room) -> dict:
         "status": room.status,
         "locked": room.locked,
         "title": room.agenda.title,
-        "step": {"index": step["index"], "count": len(room.agenda.steps), "kind": step["kind"],
-                 "title": step["title"], "round": step.get("round")},
+        "step": {"index": step.index, "count": len(room.agenda.steps), "kind": step.kind,
+                 "title": step.title, "round": step.round if isinstance(step, RoundStep) else None},
         "phase": phase_view(room),
         "timer": room.timer.to_dict() if room.timer else None,
         "groups": {"pairs": len(room.groups) - triads, "triads": triads, "waiting": len(room.waiting)},
@@ -166,7 +165,7 @@ def console_view(room: Room, join_url: str, report_url: str, display_url: str = 
         "agenda": {
             "name": agenda.name,
             "title": agenda.title,
-            "steps": [{"index": s["index"], "kind": s["kind"], "title": s["title"]} for s in agenda.steps],
+            "steps": [{"index": s.index, "kind": s.kind, "title": s.title} for s in agenda.steps],
         },
     }
 

@@ -96,7 +96,7 @@ def build_report(code: str, rng: random.Random | None = None) -> dict | None:
     if record is None:
         return None
     agenda, state = Agenda.from_dict(record["agenda"]), record["state"]
-    questions = next((s["questions"] for s in agenda.steps if s["kind"] == "feedback"), [])
+    questions = [q.to_dict() for q in agenda.feedback.questions] if agenda.feedback else []
     threshold = state["settings"]["feedback_threshold"]
     closed = state["feedback_closed"] or state["status"] == "ended"
     published, pending = store.results(code, threshold, closed)

@@ -18,8 +18,8 @@ from pathlib import Path
 import sqlite_utils
 
 from ..core.agenda import Agenda
-from ..core.groups import Group
 from ..core.room import Attendee, Change, Room, Settings
+from ..core.round import Group
 from ..core.timer import Timer
 from .ballot import BallotBox, ballot_path
 
@@ -96,6 +96,11 @@ MIGRATIONS = [
     # Rows written in one transaction of a WAL database are linked by its frames and
     # by their places in the file: feedback moves out, and the file is rewritten once.
     lambda store, number: store.move_feedback_out(number),
+    # A group's pair number, fixed when it forms; rows from before read back numbered in
+    # the order they were written, as the pairs were numbered then.
+    """
+    ALTER TABLE groups ADD COLUMN number INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 UPSERT_ATTENDEE = """
@@ -105,8 +110,8 @@ UPSERT_ATTENDEE = """
         away_since = excluded.away_since, moment = excluded.moment
 """
 UPSERT_GROUP = """
-    INSERT INTO groups (id, code, members, since, prompt_round, prompt_index, done_round, done_phase)
-    VALUES (:id, :code, :members, :since, :prompt_round, :prompt_index, :done_round, :done_phase)
+    INSERT INTO groups (id, code, members, since, prompt_round, prompt_index, done_round, done_phase, number)
+    VALUES (:id, :code, :members, :since, :prompt_round, :prompt_index, :done_round, :done_phase, :number)
     ON CONFLICT (id) DO UPDATE SET prompt_round = excluded.prompt_round,
         prompt_index = excluded.prompt_index, done_round = excluded.done_round,
         done_phase = excluded.done_phase
@@ -116,9 +121,11 @@ UPSERT_ATTENDANCE = """
     ON CONFLICT (code, minute) DO UPDATE SET present = max(present, excluded.present)
 """
 
-ROOM_STATE = ("status", "ended_at", "locked", "odd", "step_index", "phases", "phase_index",
-              "round_no", "rounds_held", "message", "feedback_open", "feedback_closed", "responses",
-              "seq", "groups_used", "done_count")
+ROOM_STATE = ("status", "ended_at", "locked", "odd", "step_index", "rounds_held", "message",
+              "feedback_open", "feedback_closed", "responses", "seq")
+# The round's part of the room's state row, under the names the row has always used.
+ROUND_STATE = {"phases": "turns", "phase_index": "turn", "round_no": "number", "groups_used": "started",
+               "done_count": "done_count"}
 
 
 class Store:
@@ -284,6 +291,8 @@ class Store:
         timer = state.pop("timer")
         for name in ROOM_STATE:
             setattr(room, name, state[name])
+        for key, name in ROUND_STATE.items():
+            setattr(room.round, name, state[key])
         room.groups.waiting = state["waiting"]
         room.timer = Timer.from_dict(timer)
         for a in self.db.query("SELECT * FROM attendees WHERE code = ?", [room.code]):
@@ -291,13 +300,14 @@ class Store:
                                                bool(a["agreed"]), a["status"], a["away_since"],
                                                bool(a["moment"]))
         room.present = sum(a.status == "present" for a in room.attendees.values())
-        for g in self.db.query("SELECT * FROM groups WHERE code = ?", [room.code]):
+        rows = self.db.query("SELECT * FROM groups WHERE code = ? ORDER BY number = 0, rowid", [room.code])
+        for g in rows:  # numbered groups first, so that the unnumbered take the free numbers
             room.groups.add(Group(g["id"], tuple(json.loads(g["members"])), g["since"], g["prompt_round"],
-                                  g["prompt_index"], g["done_round"], g["done_phase"]))
+                                  g["prompt_index"], g["done_round"], g["done_phase"], g["number"]))
         room.answered = self.ballots.answered(room.code, room.attendees)
         room.responses = self.ballots.count(room.code)
         for row in self.db.execute("SELECT groups FROM meetings WHERE code = ? ORDER BY rowid", [room.code]):
-            room.history.record(tuple(group) for group in json.loads(row[0]))
+            room.round.history.record(tuple(group) for group in json.loads(row[0]))
         return room
 
     def forget_who_answered(self, code: str) -> None:
@@ -355,6 +365,7 @@ class Store:
 
 def _room_state(room: Room) -> str:
     state = {name: getattr(room, name) for name in ROOM_STATE}
+    state |= {key: getattr(room.round, name) for key, name in ROUND_STATE.items()}
     state["timer"] = room.timer.to_dict() if room.timer else None
     state["waiting"] = room.waiting
     state["settings"] = vars(room.settings)
@@ -370,4 +381,4 @@ def _attendee_row(room: Room, a: Attendee) -> dict:
 def _group_row(room: Room, g: Group) -> dict:
     return {"id": g.id, "code": room.code, "members": json.dumps(g.members), "since": g.since,
             "prompt_round": g.prompt_round, "prompt_index": g.prompt_index,
-            "done_round": g.done_round, "done_phase": g.done_phase}
+            "done_round": g.done_round, "done_phase": g.done_phase, "number": g.number}

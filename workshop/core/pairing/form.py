@@ -37,18 +37,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
 
+from ..errors import Refusal
+
 FACILITATOR = "facilitator"
 APART = 1_000_000  # the cost of grouping a keep-apart pair: worse than any number of repeats
 OWED = 0.01  # the cost of pairing two people owed a triad soon: less than any repeat
 SAMPLE = 50  # the most candidates weighed for one choice in a big room
 RESTARTS = 12  # greedy attempts in a room of up to SAMPLE people
 MODES = ("triad", "facilitator")
+BAD_MOVE = "bad_move"  # the code of every Refusal here: a grouping that cannot be made
 
 Group = tuple[str, ...]
-
-
-class PairingError(ValueError):
-    """A pairing change that cannot be made, said plainly."""
 
 
 @dataclass
@@ -145,7 +144,7 @@ def make_groups(people: Iterable[str], rng: random.Random, *, history: History |
     check_mode(odd)
     present = sorted(set(people))
     if FACILITATOR in present:
-        raise PairingError(f'"{FACILITATOR}" is reserved for the facilitator.')
+        raise Refusal(f'"{FACILITATOR}" is reserved for the facilitator.', BAD_MOVE)
     rules = Rules(history or History(), index_apart(keep_apart), rng)
     if len(present) < 2:
         if present and odd == "facilitator":
@@ -322,4 +321,4 @@ def index_apart(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
 
 def check_mode(odd: str) -> None:
     if odd not in MODES:
-        raise PairingError(f'Unknown odd mode {odd!r}: use "triad" or "facilitator".')
+        raise Refusal(f'Unknown odd mode {odd!r}: use "triad" or "facilitator".', BAD_MOVE)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
+from ..errors import Refusal
 from .form import (
+    BAD_MOVE,
     FACILITATOR,
     Group,
     History,
     Pairing,
-    PairingError,
     Rules,
     check_mode,
     exchange,
@@ -30,7 +31,7 @@ def add_person(pairing: Pairing, person: str, history: History, rng: random.Rand
     """Fit a late joiner into the current groups."""
     check_mode(odd)
     if person == FACILITATOR or person in pairing.where or person in pairing.waiting:
-        raise PairingError(f"{person} already has a place.")
+        raise Refusal(f"{person} already has a place.", BAD_MOVE)
     return _place(pairing, person, Rules(history, index_apart(keep_apart), rng), odd)
 
 
@@ -63,15 +64,15 @@ def move_person(pairing: Pairing, person: str, group_index: int, history: Histor
     """
     check_mode(odd)
     if not 0 <= group_index < len(pairing.groups):
-        raise PairingError(f"There is no group number {group_index + 1}.")
+        raise Refusal(f"There is no group number {group_index + 1}.", BAD_MOVE)
     source = pairing.where.get(person)
     if source is None and person not in pairing.waiting:
-        raise PairingError(f"{person} is not in this pairing.")
+        raise Refusal(f"{person} is not in this pairing.", BAD_MOVE)
     if source == group_index:
         return pairing
     members = [p for p in pairing.groups[group_index] if p != FACILITATOR]
     if len(members) >= 3:
-        raise PairingError("That group already has three people.")
+        raise Refusal("That group already has three people.", BAD_MOVE)
     joined = (*members, person)
     if source is None:
         return _change(pairing, {group_index: joined}, [w for w in pairing.waiting if w != person])
@@ -148,5 +149,6 @@ def _change(pairing: Pairing, changes: dict[int, Group | None], waiting: list[st
 
 def _find(pairing: Pairing, person: str) -> int:
     if person not in pairing.where:
-        raise PairingError(f"{person} is {'waiting' if person in pairing.waiting else 'not in any group'}.")
+        where = "waiting" if person in pairing.waiting else "not in any group"
+        raise Refusal(f"{person} is {where}.", BAD_MOVE)
     return pairing.where[person]

@@ -1,0 +1,330 @@
+"""A room's round: its groups, their turns, roles, prompts and done marks, and the commands on them.
+
+`Room` holds one `Round` (`room.round`) and tells it where the agenda is (`enter`,
+`next_turn`, `start`); the Round never reads the room. Forming and changing the groups
+themselves is the pairing package's work, as pure functions over member tuples; this
+module keeps the groups those functions return, with what each group is doing. It is one
+piece past 300 lines because the index (`Groups`) and the commands on it change together:
+every command keeps the person index, the triad count and the pair numbers true at once.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+from .agenda import RoundStep
+from .change import Change
+from .errors import Refusal
+from .pairing import form as pairing
+from .pairing import regroup
+
+ROLES = "ABC"
+ROUND_OVER = {"speaker": None, "title": "Round complete"}
+TRIAD_TURN = {"speaker": "C", "title": "C speaks, A and B listen", "pair_title": "Open conversation"}
+
+
+@dataclass
+class Group:
+    """A group of a round; `number` is its label on every phone, fixed when it forms."""
+
+    id: str
+    members: tuple[str, ...]
+    since: int = 0
+    prompt_round: int = 0
+    prompt_index: int = 0
+    done_round: int = 0
+    done_phase: int = -1
+    number: int = 0
+
+    @property
+    def people(self) -> set[str]:
+        """Return the attendees in the group, without the facilitator."""
+        return set(self.members) - {pairing.FACILITATOR}
+
+
+@dataclass
+class Regrouping:
+    """What a pairing change did: groups made, groups dropped, people whose group changed."""
+
+    made: set[str]
+    dropped: list[Group]
+    moved: set[str]
+    waiting: bool = False  # whether the waiting list changed
+
+
+class Groups:
+    """Groups by id and by number, each person's group, and the people waiting for a partner."""
+
+    def __init__(self):
+        self.by_id: dict[str, Group] = {}
+        self.of: dict[str, str] = {}
+        self.waiting: list[str] = []
+        self.triads = 0
+        self.numbers: set[int] = set()
+        self._free: list[int] = []  # numbers below _next that were given back (a heap; may hold taken ones)
+        self._next = 1
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def __iter__(self):
+        return iter(self.by_id.values())
+
+    def __contains__(self, group_id: str) -> bool:
+        return group_id in self.by_id
+
+    def __getitem__(self, group_id: str) -> Group:
+        return self.by_id[group_id]
+
+    def of_person(self, person: str) -> Group | None:
+        """Return the group someone is in, or None."""
+        group_id = self.of.get(person)
+        return self.by_id[group_id] if group_id else None
+
+    def add(self, group: Group) -> None:
+        """Put a group in, indexing its members; a group without a number takes the smallest free one."""
+        if not group.number:
+            group.number = self._take_number()
+        else:
+            self._claim_number(group.number)
+        self.by_id[group.id] = group
+        self.triads += len(group.members) == 3
+        for member in group.people:
+            self.of[member] = group.id
+
+    def drop(self, group_id: str) -> Group:
+        """Take a group out, giving its number back."""
+        group = self.by_id.pop(group_id)
+        self.triads -= len(group.members) == 3
+        self.numbers.discard(group.number)
+        heapq.heappush(self._free, group.number)
+        for member in group.people:
+            if self.of.get(member) == group_id:
+                del self.of[member]
+        return group
+
+    def as_pairing(self) -> pairing.Pairing:
+        """Return the groups in the pairing package's terms."""
+        return pairing.Pairing([g.members for g in self.by_id.values()], list(self.waiting))
+
+    def apply(self, after: pairing.Pairing, new_id, since: int) -> Regrouping:
+        """Make the groups match a pairing, keeping every group whose members did not change."""
+        kept = {g.members: g.id for g in self.by_id.values()}
+        wanted = set(after.groups)
+        change = Regrouping(set(), [], set())
+        for members, group_id in kept.items():
+            if members not in wanted:
+                group = self.drop(group_id)
+                change.moved |= group.people
+                change.dropped.append(group)
+        for members in after.groups:
+            if members not in kept:
+                group = Group(new_id(), members, since)
+                self.add(group)
+                change.made.add(group.id)
+                change.moved |= group.people
+        newly_waiting = set(after.waiting) ^ set(self.waiting)
+        change.moved |= newly_waiting
+        change.waiting = bool(newly_waiting)
+        self.waiting = list(after.waiting)
+        return change
+
+    def _take_number(self) -> int:
+        while self._free and self._free[0] in self.numbers:
+            heapq.heappop(self._free)  # given back, then claimed again by a group read back
+        number = heapq.heappop(self._free) if self._free else self._next
+        self._next = max(self._next, number + 1)
+        self.numbers.add(number)
+        return number
+
+    def _claim_number(self, number: int) -> None:
+        for free in range(self._next, number):
+            heapq.heappush(self._free, free)
+        self._next = max(self._next, number + 1)
+        self.numbers.add(number)
+
+
+def round_turns(step: RoundStep, scaled) -> list[dict]:
+    """Return a round's turns as the room times and keeps them, the triad's turn after the last solo one."""
+    turns = [{"speaker": turn.speaker, "title": turn.title, "ms": scaled(turn.minutes)}
+             for turn in step.turns]
+    solo = [i for i, turn in enumerate(turns) if turn["speaker"] in ("A", "B")]
+    if solo:
+        turns.insert(solo[-1] + 1, {**TRIAD_TURN, "ms": turns[solo[-1]]["ms"]})
+    return turns
+
+
+@dataclass(eq=False)
+class Round:
+    """The groups of a room and what they are doing in the agenda's current round.
+
+    `number` is the agenda's round the groups belong to (it stays after the round's step, so
+    roles keep rotating); `step` is that round's step while the room is on it, else None;
+    `turns` and `turn` are its turns and the one under way; `started` is true once the
+    groups have met in it (its first turn started). A turn boundary is `next_turn`.
+    """
+
+    groups: Groups = field(default_factory=Groups)
+    history: pairing.History = field(default_factory=pairing.History)
+    step: RoundStep | None = None
+    number: int = 0
+    turns: list[dict] = field(default_factory=list)
+    turn: int = 0
+    started: bool = False
+    done_count: int = 0
+
+    # -- what the views read -------------------------------------------------
+
+    @property
+    def waiting(self) -> list[str]:
+        return self.groups.waiting
+
+    @property
+    def formed(self) -> bool:
+        """Tell whether anyone has been grouped or set waiting, so newcomers are placed as they come."""
+        return bool(self.groups.by_id or self.groups.waiting)
+
+    @property
+    def phase(self) -> dict | None:
+        """Return the turn under way, or ROUND_OVER after the last, or None outside a round."""
+        if self.step is None:
+            return None
+        return self.turns[self.turn] if self.turn < len(self.turns) else ROUND_OVER
+
+    @property
+    def everyone_done(self) -> bool:
+        """Tell whether every group has finished the current turn early."""
+        return self.done_count >= len(self.groups)
+
+    def role_of(self, group: Group, position: int) -> str:
+        """Return the role letter of a group position, rotated each further round a group stays together.
+
+        A new group takes the pairing's order, which puts first whoever has spoken first least.
+        """
+        return ROLES[(position - max(self.number - group.since, 0)) % len(group.members)]
+
+    def prompt_of(self, group: Group | None) -> str | None:
+        """Return the prompt a group is talking about."""
+        if self.step is None:
+            return None
+        deck = self.step.prompts
+        index = group.prompt_index if group and group.prompt_round == self.number else 0
+        return deck[index % len(deck)]
+
+    def group_done(self, group: Group) -> bool:
+        """Tell whether a group has finished the current turn early."""
+        return self.step is not None and group.done_round == self.number and group.done_phase == self.turn
+
+    # -- the agenda moving -----------------------------------------------------
+
+    def enter(self, step: RoundStep | None, turns: list[dict]) -> None:
+        """Follow the room onto a step: a round's step with its turns, or None for any other step."""
+        self.step, self.turns, self.turn, self.done_count = step, turns, 0, 0
+        if step is not None:
+            self.number = step.round
+
+    def start(self) -> Change:
+        """Count the groups as met when the round's first turn starts."""
+        self.started = True
+        return self._meet([group.members for group in self.groups])
+
+    def next_turn(self) -> None:
+        """Move to the next turn, past the triads' turn when there is no triad.
+
+        This is the turn boundary: whatever waits for the end of a turn is applied here.
+        """
+        self.turn += 1
+        if self.phase is not ROUND_OVER and self.phase["speaker"] == "C" and not self.groups.triads:
+            self.turn += 1
+        self.done_count = 0
+
+    # -- commands: the room checks that it is open before it calls any --------
+
+    def pair_everyone(self, people: list[str], everyone: set[str], rng, odd: str) -> Change:
+        """Form new groups from `people`; they count as met once a round starts."""
+        result = pairing.make_groups(people, rng, history=self.history, odd=odd)
+        self.started = False
+        change = self._regroup(result, rng, people=everyone)
+        self.done_count = sum(self.group_done(group) for group in self.groups)  # kept groups stay done
+        change.room = True  # everyone's turn count and the facilitator's board start afresh
+        return change
+
+    def swap(self, a: str, b: str, rng) -> Change:
+        """Swap two people between their groups."""
+        self._check_grouped(a, b)
+        return self._live_change(regroup.swap_people, rng, a, b)
+
+    def move(self, person: str, group_id: str, rng, odd: str) -> Change:
+        """Move someone into another group; whoever that leaves alone is placed again."""
+        self._check_grouped(person)
+        if group_id not in self.groups:
+            raise Refusal("That group no longer exists.", "unknown_group")
+        index = list(self.groups.by_id).index(group_id)
+        return self._live_change(regroup.move_person, rng, person, index, self.history, rng, odd=odd)
+
+    def mark_done(self, person: str, turn_running: bool) -> Change:
+        """Record that someone's group finished its turn early; the room ends the turn when all have."""
+        group = self._group_in_round(person)
+        if not turn_running:
+            raise Refusal("Your turn has not started yet.", "turn_not_started")
+        if self.group_done(group):
+            return Change()
+        group.done_round, group.done_phase = self.number, self.turn
+        self.done_count += 1
+        return Change(groups={group.id}, personal=group.people)
+
+    def draw_prompt(self, person: str) -> Change:
+        """Give someone's group the next prompt of the round's deck."""
+        group = self._group_in_round(person)
+        if not self.step.draw:
+            raise Refusal("This round has a single prompt.", "no_deck")
+        current = group.prompt_index if group.prompt_round == self.number else 0
+        group.prompt_round, group.prompt_index = self.number, (current + 1) % len(self.step.prompts)
+        return Change(groups={group.id}, personal=group.people)
+
+    def place(self, person: str, rng, odd: str) -> Change:
+        """Give a place to someone who has none: a partner, a group, or the waiting list."""
+        if person in self.groups.of or person in self.groups.waiting:
+            return Change()
+        return self._live_change(regroup.add_person, rng, person, self.history, rng, odd=odd)
+
+    def unplace(self, person: str, rng, odd: str) -> Change:
+        """Take someone out of the groups and place again whoever that leaves alone."""
+        if person not in self.groups.of and person not in self.groups.waiting:
+            return Change()
+        return self._live_change(regroup.remove_person, rng, person, self.history, rng, odd=odd)
+
+    # -- helpers -------------------------------------------------------------
+
+    def _live_change(self, operation, rng, *args, **kwargs) -> Change:
+        change = self._regroup(operation(self.groups.as_pairing(), *args, **kwargs), rng)
+        if self.started:  # a round is under way: the new groups are meeting now
+            change.merge(self._meet([self.groups[g].members for g in change.groups]))
+        return change
+
+    def _meet(self, groups: list[tuple[str, ...]]) -> Change:
+        """Remember that these groups met, for fairer pairing later."""
+        self.history.record(groups)
+        return Change(met=groups)
+
+    def _regroup(self, after: pairing.Pairing, rng, people: set[str] = frozenset()) -> Change:
+        since = self.number if self.step is not None else self.number + 1
+        done = self.groups.apply(after, lambda: f"g_{rng.getrandbits(64):016x}", since)
+        self.done_count -= sum(self.group_done(group) for group in done.dropped)
+        personal = (done.moved | people) - {pairing.FACILITATOR}
+        # No room broadcast: a late joiner concerns their own group. Whether the triads' turn
+        # runs is decided when the round reaches it, and the next `room` carries the new count.
+        return Change(groups=done.made, dropped_groups={g.id for g in done.dropped}, personal=personal,
+                      waiting=done.waiting)
+
+    def _check_grouped(self, *people: str) -> None:
+        for person in people:
+            if person not in self.groups.of:
+                raise Refusal("That person is not in a group.", "not_grouped")
+
+    def _group_in_round(self, person: str) -> Group:
+        group = self.groups.of_person(person)
+        if self.step is None or group is None:
+            raise Refusal("You are not in a round right now.", "not_in_round")
+        return group
