@@ -16,7 +16,7 @@ from workshop.shell.store import Store
 from .support import ROOT
 
 AGENDA = load_agenda(ROOT / "agendas" / "quick-connect.yaml")
-ROUND = next(s["index"] for s in AGENDA.steps if s["kind"] == "round")
+ROUND = next(s.index for s in AGENDA.steps if s.kind == "round")
 
 
 class Told:
@@ -94,14 +94,14 @@ def test_a_turn_moves_on_at_its_deadline_with_nobody_connected(registry, now):
     people(registry, room.code)
     registry.run(room.code, lambda r: r.go_to_step(ROUND, now[0], registry.rng))
     registry.run(room.code, lambda r: r.start_timer(now[0]))
-    first = registry.rooms[room.code].phase_index
+    first = registry.rooms[room.code].round.turn
     deadline = registry.rooms[room.code].next_deadline()
     registry.clock.run_due(deadline - 1, registry.act)
-    assert registry.rooms[room.code].phase_index == first
+    assert registry.rooms[room.code].round.turn == first
     now[0] = deadline
     registry.clock.run_due(deadline, registry.act)
-    assert registry.rooms[room.code].phase_index == first + 1
-    assert registry.store.load_room(room.code).phase_index == first + 1
+    assert registry.rooms[room.code].round.turn == first + 1
+    assert registry.store.load_room(room.code).round.turn == first + 1
 
 
 def test_an_ended_room_leaves_memory_and_its_deadlines_pass_without_effect(registry, now):
