@@ -19,7 +19,7 @@ import socketio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workshop.shell.payload import clean_text
+from workshop.core.text import clean_text
 
 from .support import ROOT, Phone, Server, attendee, facilitator, wait_until
 
