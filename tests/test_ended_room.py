@@ -125,7 +125,7 @@ def test_an_ended_room_leaves_memory_and_its_console_opens_only_with_its_key(app
     real_load = live.store.load_room
     monkeypatch.setattr(live.store, "load_room", lambda c: loads.append(c) or real_load(c))
     assert console.emit("go_to_step", {"index": 1}, callback=True)["code"] == "room_ended"
-    assert phone.emit("ask_moment", {}, callback=True)["code"] == "room_ended"
+    assert phone.emit("ask_moment", {"needed": True}, callback=True)["code"] == "room_ended"
     phone.disconnect()
     wrong = socketio.test_client(app, auth={"role": "facilitator", "code": code, "key": "k" * 32})
     assert not wrong.is_connected() and loads == []

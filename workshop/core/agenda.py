@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from .errors import Refusal
+
 MAX_BYTES = 256 * 1024
 ODD_CHOICES = ("triad", "facilitator")
 TOP_FIELDS = {"title", "summary", "minutes", "odd", "steps"}
@@ -38,23 +40,22 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 _REQUIRED = object()
 
 
-class AgendaError(ValueError):
-    """An agenda that cannot be used, saying where and why."""
+class AgendaError(Refusal):
+    """An agenda that cannot be used: `message` names the file, the step and the field, then why.
 
-    def __init__(self, file: str, message: str, *, step: int | None = None,
+    `problem` is the why alone; `file`, `step`, `step_title` and `field` say where.
+    """
+
+    def __init__(self, file: str, problem: str, *, step: int | None = None,
                  step_title: str | None = None, field: str | None = None):
-        super().__init__(message)
-        self.file, self.message, self.step, self.step_title, self.field = (
-            file, message, step, step_title, field)
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.step is not None:
-            where.append(f'step {self.step} ("{self.step_title}")' if self.step_title
-                         else f"step {self.step}")
-        if self.field:
-            where.append(f"field {self.field}")
-        return f"{', '.join(where)}: {self.message}"
+        where = [file]
+        if step is not None:
+            where.append(f'step {step} ("{step_title}")' if step_title else f"step {step}")
+        if field:
+            where.append(f"field {field}")
+        super().__init__(f"{', '.join(where)}: {problem}", "bad_agenda")
+        self.file, self.problem, self.step, self.step_title, self.field = (
+            file, problem, step, step_title, field)
 
 
 class _Problem(Exception):

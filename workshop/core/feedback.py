@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
-import unicodedata
+
+from .errors import Refusal
+from .text import clean_text
 
 SCALE = range(1, 6)
 MIN_THRESHOLD = 3
@@ -15,12 +17,15 @@ DEFAULT_MAX_LENGTH = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class FeedbackError(ValueError):
-    """An answer sheet that cannot be accepted; the message is for the attendee."""
+class FeedbackError(Refusal):
+    """An answer sheet that cannot be accepted; the message is for the attendee, naming the question.
 
-    def __init__(self, message: str, code: str = "invalid_answers"):
-        super().__init__(message)
-        self.code = code
+    Codes (docs/protocol.md): `bad_answers` (a value of the wrong kind), `unknown_question`,
+    `missing_answer`, `answer_too_long`; `threshold_too_low` is a server setting's, not a wire code.
+    """
+
+    def __init__(self, message: str, code: str = "bad_answers"):
+        super().__init__(message, code)
 
 
 def clean_answers(questions: list[dict], answers: object) -> dict:
@@ -73,7 +78,7 @@ def _clean_one(question: dict, value: object):
     if kind == "text":
         if not isinstance(value, str):
             raise FeedbackError(f"Please write your answer as text for: {text}")
-        value = clean_text(value)
+        value = clean_text(value, multiline=True)
         limit = question.get("max_length", DEFAULT_MAX_LENGTH)
         if len(value) > limit:
             raise FeedbackError(
@@ -83,17 +88,6 @@ def _clean_one(question: dict, value: object):
             )
         return value or None
     raise ValueError(f"unknown question type {kind!r}")
-
-
-def clean_text(value: str) -> str:
-    """Return free text with unified line breaks, without control characters, stripped."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = value.replace("\u2028", "\n").replace("\u2029", "\n")
-    value = unicodedata.normalize("NFC", value)
-    # Cs: lone surrogates, which JSON allows but UTF-8 cannot encode.
-    return "".join(
-        ch for ch in value if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs")
-    ).strip()
 
 
 def checked_threshold(k: object) -> int:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from .errors import Refusal
+
 IDLE, RUNNING, PAUSED, DONE = "idle", "running", "paused", "done"
 
 
-class TimerError(ValueError):
+class TimerError(Refusal):
     """A timer command that does not fit the timer's state."""
-
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
@@ -11,6 +11,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..core.limits import CodeGuard, RateLimit
+from ..core.report.chart import clock
 from ..core.room import Settings
 from . import broadcast
 from .clock import Clock
@@ -58,13 +59,6 @@ def config_from_environment(environ=os.environ) -> dict:
         if value:
             found[name] = kind(value)
     return found
-
-
-def format_time(ms: int | None) -> str:
-    """Show epoch milliseconds as a UTC date and time."""
-    if ms is None:
-        return ""
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def build_live(config, settings: Settings) -> Live:
@@ -153,7 +147,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from . import organizer, web
-    app.add_template_filter(format_time, "datetime")
+    app.add_template_filter(clock, "datetime")
     app.register_blueprint(web.bp)
     app.register_blueprint(organizer.bp)
     if app.config["CLOCK"]:

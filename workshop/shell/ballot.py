@@ -21,6 +21,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..core.errors import Refusal
 from ..core.feedback import add_to_bag, publish
 
 PUBLISHED, PENDING, ANSWERED = "published", "pending", "answered"
@@ -47,8 +48,11 @@ def mark(secret: str, code: str, attendee_id: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
-class AlreadyAnswered(ValueError):
+class AlreadyAnswered(Refusal):
     """The has-answered list already holds this person: one answer each."""
+
+    def __init__(self):
+        super().__init__("You have already answered. Thank you!", "already_answered")
 
 
 class BallotBox:
@@ -85,7 +89,7 @@ class BallotBox:
             marks = set(self._read(code, ANSWERED))
             who = self.mark(code, attendee_id)
             if who in marks:
-                raise AlreadyAnswered(attendee_id)
+                raise AlreadyAnswered()
             self._write_row(code, PENDING, add_to_bag(self._read(code, PENDING), answers, self.rng))
             self._write_row(code, ANSWERED, sorted(marks | {who}))
 

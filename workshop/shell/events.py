@@ -11,14 +11,15 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO
 
 from ..core.errors import Refusal
-from ..core.feedback import FeedbackError, clean_answers
+from ..core.feedback import clean_answers
 from ..core.limits import Crowded
-from . import payload as p
+from ..core.text import clean_text
 from .codes import is_code, normal_code
 from .connections import NOT_KNOWN, Connections
 from .keys import display_key
 from .links import console_links
 from .live import check_code, live, too_many
+from .payload import AUTH, EVENTS, ROLE
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,16 @@ class WireJSON:
 
 socketio = SocketIO(json=WireJSON)
 
-FORBIDDEN = {"ok": False, "error": "Only the facilitator can do that.", "code": "forbidden"}
-SLOW_DOWN = {"ok": False, "error": "Too many requests at once. Please wait a moment.", "code": "rate_limited"}
-NOT_CONNECTED = {"ok": False, "error": "This connection has not joined a workshop.", "code": "forbidden"}
-SERVER_ERROR = {"ok": False, "error": "Something went wrong on the server. Please try again.",
-                "code": "server_error"}
+def refused(error: Refusal) -> dict:
+    """Return the acknowledgement of a refused command: the one place a Refusal becomes a socket answer."""
+    return {"ok": False, "error": error.message, "code": error.code}
+
+
+FORBIDDEN = refused(Refusal("Only the facilitator can do that.", "forbidden"))
+ATTENDEES_ONLY = refused(Refusal("That is an attendee's command.", "forbidden"))
+SLOW_DOWN = refused(Refusal("Too many requests at once. Please wait a moment.", "rate_limited"))
+NOT_CONNECTED = refused(Refusal("This connection has not joined a workshop.", "forbidden"))
+SERVER_ERROR = refused(Refusal("Something went wrong on the server. Please try again.", "server_error"))
 
 
 def connections() -> Connections:
@@ -68,18 +74,17 @@ def display_key_of(code: str) -> str:
 def on_connect(auth):
     """Admit an attendee by token, a facilitator by key, or a projector by its display key."""
     try:
-        auth = p.as_object(auth)
-        role = p.choice(auth, "role", ("attendee", "facilitator", "display"))
-        code = normal_code(p.text(auth, "code", 12))
+        role = ROLE.read(auth)["role"]
+        auth = AUTH[role].read(auth)
+        code = normal_code(auth["code"])
         if role == "attendee":
-            connect_attendee(code, p.text(auth, "token", 64))
+            connect_attendee(code, auth["token"])
         elif role == "display":
-            live().connections.connect_display(request.sid, code, p.text(auth, "key", 64), display_key_of)
+            live().connections.connect_display(request.sid, code, auth["key"], display_key_of)
         else:
-            live().connections.connect_facilitator(request.sid, code, p.text(auth, "key", 64), console_links)
-    except (p.PayloadError, Refusal) as error:
-        code = "bad_auth" if isinstance(error, p.PayloadError) else error.code
-        raise ConnectionRefusedError(error.message, {"code": code}) from None
+            live().connections.connect_facilitator(request.sid, code, auth["key"], console_links)
+    except Refusal as error:
+        raise ConnectionRefusedError(error.message, {"code": error.code}) from None
     except Crowded as crowded:
         raise ConnectionRefusedError(too_many(crowded.retry_after),
                                      {"code": "rate_limited", "retry_after": crowded.retry_after}) from None
@@ -115,11 +120,13 @@ def flooding() -> bool:
 
 
 def command(event: str, role: str):
-    """Register a command: check the sender's role, run it, and turn refusals into a plain ack.
+    """Register a command: check the sender's role and payload (payload.EVENTS), run it, answer plainly.
 
     The handler is called as `handler(live, connection, data)`, where `live` is the room
     registry (`registry.Registry`): `live.run`, `live.clock()` and `live.rng` are what commands use.
     """
+    schema = EVENTS[event]
+
     def register(handler):
         @socketio.on(event)
         @functools.wraps(handler)
@@ -132,13 +139,11 @@ def command(event: str, role: str):
             if role == "facilitator" and connection.role != "facilitator":
                 return FORBIDDEN
             if role == "attendee" and connection.role != "attendee":
-                return {"ok": False, "error": "That is an attendee's command.", "code": "forbidden"}
+                return ATTENDEES_ONLY
             try:
-                result = handler(live().rooms, connection, p.as_object(data))
-            except (p.PayloadError, Refusal) as error:
-                return {"ok": False, "error": error.message, "code": error.code}
-            except FeedbackError as error:
-                return {"ok": False, "error": str(error), "code": "bad_answers"}
+                result = handler(live().rooms, connection, schema.read(data))
+            except Refusal as error:
+                return refused(error)
             except Exception:
                 log.exception("event %s failed", event)
                 return SERVER_ERROR
@@ -152,7 +157,7 @@ def on_unknown(event, data=None):
     """Refuse events this server does not know."""
     if flooding():
         return SLOW_DOWN
-    name = p.clean_text(str(event))[:40]
+    name = clean_text(str(event))[:40]
     return {"ok": False, "error": f"Unknown event '{name}'.", "code": "unknown_event"}
 
 
@@ -161,6 +166,10 @@ def on_sync_clock(data=None):
     """Answer with the server clock, for the client's offset estimate."""
     if flooding():
         return SLOW_DOWN
+    try:
+        EVENTS["sync_clock"].read(data)
+    except Refusal as error:
+        return refused(error)
     return {"ok": True, "now": live().clock()}
 
 
@@ -183,15 +192,14 @@ def draw_prompt(live, conn, data):
 
 @command("ask_moment", "attendee")
 def ask_moment(live, conn, data):
-    needed = p.flag(data, "needed", True)
-    live.run(conn.code, lambda room: room.ask_moment(conn.attendee_id, needed))
+    live.run(conn.code, lambda room: room.ask_moment(conn.attendee_id, data["needed"]))
 
 
 @command("send_feedback", "attendee")
 def send_feedback(live, conn, data):
     room = live.open_room(conn.code)
     room.check_can_answer(conn.attendee_id)
-    answers = clean_answers(room.questions, data.get("answers"))
+    answers = clean_answers(room.questions, data["answers"])
     live.run(conn.code, lambda room: room.answer(conn.attendee_id, answers))
 
 
@@ -199,8 +207,7 @@ def send_feedback(live, conn, data):
 
 @command("go_to_step", "facilitator")
 def go_to_step(live, conn, data):
-    index = p.whole(data, "index", 0, 999)
-    live.run(conn.code, lambda room: room.go_to_step(index, live.clock(), live.rng))
+    live.run(conn.code, lambda room: room.go_to_step(data["index"], live.clock(), live.rng))
 
 
 @command("start_timer", "facilitator")
@@ -220,8 +227,7 @@ def resume_timer(live, conn, data):
 
 @command("extend_timer", "facilitator")
 def extend_timer(live, conn, data):
-    seconds = p.whole(data, "seconds", 10, 600, default=60)
-    live.run(conn.code, lambda room: room.extend_timer(seconds, live.clock()))
+    live.run(conn.code, lambda room: room.extend_timer(data["seconds"], live.clock()))
 
 
 @command("skip_timer", "facilitator")
@@ -231,27 +237,24 @@ def skip_timer(live, conn, data):
 
 @command("send_message", "facilitator")
 def send_message(live, conn, data):
-    text = p.text(data, "text", 280, low=0, what="The message", multiline=True)
-    live.run(conn.code, lambda room: room.send_message(text, live.clock()))
+    live.run(conn.code, lambda room: room.send_message(data["text"], live.clock()))
 
 
 @command("lock_room", "facilitator")
 def lock_room(live, conn, data):
-    locked = p.flag(data, "locked", True)
-    live.run(conn.code, lambda room: room.lock(locked))
+    live.run(conn.code, lambda room: room.lock(data["locked"]))
 
 
 @command("remove_attendee", "facilitator")
 def remove_attendee(live, conn, data):
-    attendee_id = p.identifier(data, "attendee_id", "a_")
+    attendee_id = data["attendee_id"]
     live.run(conn.code, lambda room: room.remove(attendee_id, live.rng))
     connections().kick(attendee_id, "The facilitator has removed you from this workshop.")
 
 
 @command("clear_moment", "facilitator")
 def clear_moment(live, conn, data):
-    attendee_id = p.identifier(data, "attendee_id", "a_")
-    live.run(conn.code, lambda room: room.clear_moment(attendee_id))
+    live.run(conn.code, lambda room: room.clear_moment(data["attendee_id"]))
 
 
 @command("pair_everyone", "facilitator")
@@ -261,19 +264,20 @@ def pair_everyone(live, conn, data):
 
 @command("set_odd", "facilitator")
 def set_odd(live, conn, data):
-    odd = p.choice(data, "odd", ("triad", "facilitator"))
-    live.run(conn.code, lambda room: room.set_odd(odd))
+    live.run(conn.code, lambda room: room.set_odd(data["odd"]))
 
 
 @command("swap_people", "facilitator")
 def swap_people(live, conn, data):
-    a, b = p.identifier(data, "a", "a_"), p.identifier(data, "b", "a_")
+    a, b = data["a"], data["b"]
+    if a == b:
+        raise Refusal("Choose two different people to swap.", "bad_request")
     live.run(conn.code, lambda room: room.swap_people(a, b, live.rng))
 
 
 @command("move_person", "facilitator")
 def move_person(live, conn, data):
-    person, group = p.identifier(data, "attendee_id", "a_"), p.identifier(data, "group_id", "g_")
+    person, group = data["attendee_id"], data["group_id"]
     live.run(conn.code, lambda room: room.move_person(person, group, live.rng))
 
 

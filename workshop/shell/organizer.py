@@ -22,10 +22,12 @@ from flask import (
 
 from ..core import report
 from ..core.agenda import Agenda
+from ..core.errors import Refusal
 from ..core.feedback import summarize
 from ..core.limits import RateLimit
 from ..core.report import chart
 from . import links
+from .api import json_body
 from .codes import normal_code
 from .keys import digest, key_fingerprint, new_secret, report_key, same
 from .live import live
@@ -171,13 +173,9 @@ def report_page(code: str):
 def unlock(code: str):
     """Let a shared report link's key open that one report in this browser."""
     code = normal_code(code)
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:
-        data = None
-    key = data.get("key") if isinstance(data, dict) else None
-    if not isinstance(key, str) or not same(key, report_key(current_app.config["SECRET_KEY"], code)):
-        return jsonify({"error": "That report link is not valid.", "code": "wrong_key"}), 403
+    key = json_body("POST /reports/<CODE>/unlock")["key"]
+    if not same(key, report_key(current_app.config["SECRET_KEY"], code)):
+        raise Refusal("That report link is not valid.", "wrong_key")
     session["reports"] = [*session.get("reports", [])[-49:], code]
     return jsonify({"ok": True})
 

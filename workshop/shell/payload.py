@@ -1,90 +1,278 @@
-"""Read untrusted payloads against a declared shape, with plain-language errors."""
+"""The wire's shapes, declared once: each event's payload, each connect `auth` and each JSON body.
+
+A declaration is read by `Schema.read`, which refuses what does not fit with a plain
+sentence (a Refusal, code `bad_request` unless the schema says otherwise), and it is
+written out by `Schema.rows` as the rows of docs/protocol.md's "Payload fields" table:
+tests/test_protocol_doc.py checks that the page and these declarations agree.
+"""
 
 from __future__ import annotations
 
-import unicodedata
+from dataclasses import dataclass
+
+from ..core.errors import Refusal
+from ..core.text import clean_text, first_unwanted, normal, visible
+
+MISSING = object()
 
 
-class PayloadError(ValueError):
-    """A payload that does not have the declared shape."""
+@dataclass(frozen=True)
+class Whole:
+    """A whole number from `low` to `high` (JSON true and false are not numbers)."""
 
-    code = "bad_request"
+    low: int
+    high: int
+    type = "integer"
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def read(self, value, what: str) -> int:
+        if type(value) is not int or not self.low <= value <= self.high:
+            raise Refusal(f"{what} must be a whole number from {self.low} to {self.high}.", "bad_request")
+        return value
 
-
-def as_object(payload) -> dict:
-    """Return the payload as a dict; a missing payload is an empty one."""
-    if payload is None:
-        return {}
-    if not isinstance(payload, dict):
-        raise PayloadError("The request must be a JSON object.")
-    return payload
+    def values(self) -> str:
+        return f"{self.low} to {self.high}"
 
 
-def whole(payload: dict, key: str, low: int, high: int, default: int | None = None) -> int:
-    """Read a whole number in [low, high]."""
-    value = payload.get(key, default)
-    if value is None:
-        raise PayloadError(f"'{key}' is required.")
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise PayloadError(f"'{key}' must be a whole number from {low} to {high}.")
-    return value
+@dataclass(frozen=True)
+class Flag:
+    """True or false."""
+
+    type = "boolean"
+
+    def read(self, value, what: str) -> bool:
+        if not isinstance(value, bool):
+            raise Refusal(f"{what} must be true or false.", "bad_request")
+        return value
+
+    def values(self) -> str:
+        return "`true`, `false`"
 
 
-def flag(payload: dict, key: str, default: bool | None = None) -> bool:
-    """Read true or false."""
-    value = payload.get(key, default)
-    if not isinstance(value, bool):
-        raise PayloadError(f"'{key}' must be true or false.")
-    return value
+@dataclass(frozen=True)
+class Choice:
+    """One of a few words."""
+
+    choices: tuple[str, ...]
+    type = "string"
+
+    def read(self, value, what: str) -> str:
+        if value not in self.choices or not isinstance(value, str):
+            raise Refusal(f"{what} must be one of: {', '.join(self.choices)}.", "bad_request")
+        return value
+
+    def values(self) -> str:
+        return ", ".join(f"`{choice}`" for choice in self.choices)
 
 
-def choice(payload: dict, key: str, choices: tuple[str, ...], default: str | None = None) -> str:
-    """Read one of a few words."""
-    value = payload.get(key, default)
-    if value not in choices:
-        raise PayloadError(f"'{key}' must be one of: {', '.join(choices)}.")
-    return value
+@dataclass(frozen=True)
+class Text:
+    """Text of `low` to `high` characters once trimmed.
+
+    Strict text (names, codes) is refused when it holds a character typed text may not
+    (core/text.py); free text (messages) has those characters removed.
+    """
+
+    high: int
+    low: int = 1
+    multiline: bool = False
+    strict: bool = False
+    type = "string"
+
+    def read(self, value, what: str) -> str:
+        if not isinstance(value, str):
+            raise Refusal(f"{what} must be text.", "bad_request")
+        if self.strict:
+            value = normal(value)
+            if first_unwanted(value) is not None:
+                raise Refusal(f"{what} may not contain control, direction or byte-order characters.",
+                              "bad_request")
+            value = value.strip()
+        else:
+            value = clean_text(value, self.multiline)
+        if self.low and not visible(value):
+            raise Refusal(f"{what} cannot be empty.", "bad_request")
+        if len(value) > self.high:
+            raise Refusal(f"{what} must be at most {self.high} characters.", "bad_request")
+        return value
+
+    def values(self) -> str:
+        lines = ", line breaks allowed" if self.multiline else ""
+        refused = ", control and direction characters refused" if self.strict else ""
+        return f"{self.low} to {self.high} characters{lines}{refused}"
 
 
-def text(payload: dict, key: str, high: int, low: int = 1, what: str | None = None,
-         default: str | None = None, multiline: bool = False) -> str:
-    """Read a trimmed string of `low` to `high` characters without control characters."""
-    what = what or f"'{key}'"
-    value = payload.get(key, default)
-    if not isinstance(value, str):
-        raise PayloadError(f"{what} must be text.")
-    value = clean_text(value, multiline).strip()
-    if low and not visible(value):
-        raise PayloadError(f"{what} cannot be empty.")
-    if not low <= len(value) <= high:
-        raise PayloadError(f"{what} must be at most {high} characters.")
-    return value
+@dataclass(frozen=True)
+class Secret:
+    """A key or a token, taken as it is: up to `high` characters."""
+
+    high: int
+    type = "string"
+
+    def read(self, value, what: str) -> str:
+        if not isinstance(value, str) or not 1 <= len(value) <= self.high:
+            raise Refusal(f"{what} must be text of 1 to {self.high} characters.", "bad_request")
+        return value
+
+    def values(self) -> str:
+        return f"1 to {self.high} characters"
 
 
-def identifier(payload: dict, key: str, prefix: str) -> str:
-    """Read an id such as `a_0123456789abcdef`."""
-    value = payload.get(key)
-    if not isinstance(value, str) or not value.startswith(prefix) or len(value) > 40:
-        raise PayloadError(f"'{key}' must be an id starting with '{prefix}'.")
-    return value
+@dataclass(frozen=True)
+class Id:
+    """An id such as `a_0123456789abcdef`."""
+
+    prefix: str
+    type = "string"
+
+    def read(self, value, what: str) -> str:
+        if not isinstance(value, str) or not value.startswith(self.prefix) or len(value) > 40:
+            raise Refusal(f"{what} must be an id starting with '{self.prefix}'.", "bad_request")
+        return value
+
+    def values(self) -> str:
+        return f"starts with `{self.prefix}`, at most 40 characters"
 
 
-def visible(value: str) -> bool:
-    """Tell whether text shows anything: not only spaces and zero-width characters."""
-    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Zs", "Zl", "Zp", "Mn")
-               for ch in value)
+@dataclass(frozen=True)
+class Object:
+    """A JSON object whose keys are checked further on (feedback answers, by the core)."""
+
+    type = "object"
+
+    def read(self, value, what: str) -> dict:
+        if not isinstance(value, dict):
+            raise Refusal(f"{what} must be an object.", "bad_request")
+        return value
+
+    def values(self) -> str:
+        return "question ids to answers, see `send_feedback`"
 
 
-def clean_text(value: str, multiline: bool = False) -> str:
-    """Drop control and format characters that have no business in a name or an answer."""
-    keep = "\n" if multiline else ""
-    value = unicodedata.normalize("NFC", value)
-    return "".join(
-        ch for ch in value
-        if ch in keep or unicodedata.category(ch) not in ("Cc", "Cs", "Co", "Cn")
-        and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-    )
+@dataclass(frozen=True)
+class Field:
+    """One key of a payload: what it holds, and whether it may be left out (then `default`) or null."""
+
+    name: str
+    kind: Whole | Flag | Choice | Text | Secret | Id | Object
+    default: object = MISSING
+    what: str | None = None
+    nullable: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.default is MISSING
+
+    def read(self, data: dict):
+        what = self.what or f"'{self.name}'"
+        if self.name not in data:
+            if self.required:
+                raise Refusal(f"{what} is required.", "bad_request")
+            return self.default
+        value = data[self.name]
+        if value is None and self.nullable:
+            return self.default
+        return self.kind.read(value, what)
+
+    def row(self) -> tuple[str, str, str, str]:
+        """Return this field as docs/protocol.md lists it: name, type, required, values."""
+        required = "yes" if self.required else (
+            "no" if self.default is None else f"no (default `{str(self.default).lower()}`)")
+        if self.nullable:
+            required += ", may be `null`"
+        return f"`{self.name}`", self.kind.type, required, self.kind.values()
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A payload: a JSON object with these fields; unknown keys are ignored.
+
+    A payload that does not fit is refused with `code`; `says`, when given, replaces every
+    sentence (so that a wrong report key and a malformed one get the same answer).
+    """
+
+    fields: tuple[Field, ...] = ()
+    code: str = "bad_request"
+    says: str | None = None
+    not_object: str = "Send the payload as a JSON object ({} when it has no fields)."
+
+    def read(self, data) -> dict:
+        """Return the declared fields of `data`, defaults filled in, or raise a Refusal."""
+        try:
+            if not isinstance(data, dict):
+                raise Refusal(self.not_object, "bad_request")
+            return {f.name: f.read(data) for f in self.fields}
+        except Refusal as error:
+            raise Refusal(self.says or error.message, self.code) from None
+
+    def rows(self, where: str) -> list[tuple[str, ...]]:
+        """Return this schema's rows of the protocol's "Payload fields" table."""
+        return [(where, *f.row()) for f in self.fields]
+
+
+def schema(*fields: Field, **options) -> Schema:
+    return Schema(tuple(fields), **options)
+
+
+NOTHING = schema()
+PERSON = schema(Field("attendee_id", Id("a_")))
+CODE = Field("code", Text(12, strict=True), what="The room code")
+
+# Client -> server events, attendees' then facilitators' (docs/protocol.md, same order).
+EVENTS: dict[str, Schema] = {
+    "sync_clock": NOTHING,
+    "agree": NOTHING,
+    "mark_done": NOTHING,
+    "draw_prompt": NOTHING,
+    "ask_moment": schema(Field("needed", Flag())),
+    "send_feedback": schema(Field("answers", Object())),
+    "go_to_step": schema(Field("index", Whole(0, 999))),
+    "start_timer": NOTHING,
+    "pause_timer": NOTHING,
+    "resume_timer": NOTHING,
+    "extend_timer": schema(Field("seconds", Whole(10, 600))),
+    "skip_timer": NOTHING,
+    "send_message": schema(Field("text", Text(280, low=0, multiline=True), what="The message")),
+    "lock_room": schema(Field("locked", Flag())),
+    "remove_attendee": PERSON,
+    "clear_moment": PERSON,
+    "pair_everyone": NOTHING,
+    "set_odd": schema(Field("odd", Choice(("triad", "facilitator")))),
+    "swap_people": schema(Field("a", Id("a_")), Field("b", Id("a_"))),
+    "move_person": schema(Field("attendee_id", Id("a_")), Field("group_id", Id("g_"))),
+    "open_feedback": NOTHING,
+    "close_feedback": NOTHING,
+    "end_workshop": NOTHING,
+}
+
+ROLE = schema(Field("role", Choice(("attendee", "facilitator", "display"))), code="bad_auth",
+              not_object="Connect with an auth object.")
+AUTH: dict[str, Schema] = {
+    role: schema(Field("role", Choice((role,))), CODE, Field(secret, Secret(64)), code="bad_auth",
+                 not_object=ROLE.not_object)
+    for role, secret in (("attendee", "token"), ("facilitator", "key"), ("display", "key"))
+}
+
+JSON_OBJECT = "Send a JSON object with Content-Type: application/json."
+BODIES: dict[str, Schema] = {
+    "POST /api/workshops": schema(
+        Field("agenda", Text(80, strict=True)),
+        Field("odd", Choice(("triad", "facilitator")), default=None),
+        Field("organizer_key", Secret(256), default=None, nullable=True),
+        not_object=JSON_OBJECT),
+    "POST /api/join": schema(CODE, Field("name", Text(40, strict=True), what="Your name"),
+                             not_object=JSON_OBJECT),
+    "POST /reports/<CODE>/unlock": schema(Field("key", Secret(256)), code="wrong_key",
+                                          says="That report link is not valid."),
+}
+
+
+def table() -> list[tuple[str, ...]]:
+    """Return every declared field as a row of docs/protocol.md's "Payload fields" table."""
+    rows = []
+    for event, declared in EVENTS.items():
+        rows += declared.rows(f"`{event}`")
+    for role, declared in AUTH.items():
+        rows += declared.rows(f"connect `{role}`")
+    for endpoint, declared in BODIES.items():
+        rows += declared.rows(f"`{endpoint}`")
+    return rows

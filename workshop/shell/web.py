@@ -14,7 +14,7 @@ from ..core.agenda import Agenda, AgendaError, load_agendas
 from ..core.errors import Refusal
 from ..core.limits import Crowded, address_key
 from . import links
-from . import payload as p
+from .api import api_error, json_body, refused
 from .codes import is_code, normal_code
 from .keys import same
 from .live import check_code, live, too_many
@@ -44,28 +44,7 @@ def secure_headers(response: Response) -> Response:
     return response
 
 
-def api_error(message: str, code: str, status: int, retry_after=None):
-    """Return a JSON error for a person and a program; a limit also says when to try again."""
-    if retry_after is None:
-        return jsonify({"error": message, "code": code}), status
-    return (jsonify({"error": message, "code": code, "retry_after": int(retry_after)}), status,
-            {"Retry-After": str(retry_after)})
-
-
-def json_body() -> dict:
-    """Return the request's JSON object, refusing anything else."""
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:
-        data = None
-    if not isinstance(data, dict):
-        raise p.PayloadError("Send a JSON object with Content-Type: application/json.")
-    return data
-
-
-@bp.errorhandler(p.PayloadError)
-def bad_payload(error: p.PayloadError):
-    return api_error(error.message, "bad_request", 400)
+bp.app_errorhandler(Refusal)(refused)
 
 
 # -- pages ---------------------------------------------------------------------
@@ -238,20 +217,15 @@ def list_agendas():
 @bp.post("/api/workshops")
 def create_workshop():
     """Create a workshop and return its code, its facilitator key and its links."""
-    data = json_body()
-    refused = creation_refused(data.get("organizer_key"))
-    if refused:
-        message, code, status, headers = refused
+    data = json_body("POST /api/workshops")
+    refusal = creation_refused(data["organizer_key"])
+    if refusal:
+        message, code, status, headers = refusal
         return api_error(message, code, status, retry_after=headers.get("Retry-After"))
-    name = p.text(data, "agenda", 80)
-    odd = p.choice(data, "odd", ("triad", "facilitator"), default="triad") if "odd" in data else None
-    agenda = read_agendas()[0].get(name)
+    agenda = read_agendas()[0].get(data["agenda"])
     if agenda is None:
-        return api_error(f"There is no agenda called '{name}'.", "unknown_agenda", 404)
-    try:
-        room, key = live().rooms.create_room(agenda, odd)
-    except Refusal as error:
-        return api_error(error.message, error.code, 503)
+        raise Refusal(f"There is no agenda called '{data['agenda']}'.", "unknown_agenda")
+    room, key = live().rooms.create_room(agenda, data["odd"])
     return jsonify({
         "code": room.code,
         "facilitator_key": key,
@@ -263,19 +237,19 @@ def create_workshop():
 @bp.post("/api/join")
 def join():
     """Admit an attendee by room code and first name; return their token."""
-    data = json_body()
-    code = normal_code(p.text(data, "code", 12, what="The room code"))
-    name = p.text(data, "name", 40, what="Your name")
+    data = json_body("POST /api/join")
+    code, name = normal_code(data["code"]), data["name"]
+    unavailable = Refusal(UNAVAILABLE, "room_unavailable")
     if not is_code(code):  # its shape is no secret: no need to spend the budget on it
-        return api_error(UNAVAILABLE, "room_unavailable", 404)
+        raise unavailable
 
     def attempt():
         try:
             room, attendee_id, token = live().rooms.join(code, name)
         except Refusal as error:
             if error.code == "room_full":
-                return api_error(error.message, "room_full", 409), True
-            return api_error(UNAVAILABLE, "room_unavailable", 404), live().rooms.exists(code)
+                return refused(error), True
+            return refused(unavailable), live().rooms.exists(code)
         return (jsonify({"token": token, "attendee_id": attendee_id, "code": room.code, "name": name}),
                 201), True
 
