@@ -34,6 +34,11 @@ ENVIRONMENT = {
     "PROXY_HOPS": int,
     "REQUIRE_ORGANIZER_KEY": lambda value: value.strip().lower() in ("1", "true", "yes", "on"),
     "MAX_ROOMS": int,
+    # Cluster mode (docs/scaling.md): all three come from the launcher or the systemd unit.
+    "REDIS_URL": str,
+    "WORKER": int,
+    "WORKERS": int,
+    "PEERS": str,
 }
 
 
@@ -113,6 +118,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         feedback_threshold=max(3, app.config["FEEDBACK_THRESHOLD"]),
     )
     origins = app.config["CORS_ORIGINS"]
+    queue = {}
+    if app.config.get("REDIS_URL"):
+        from . import cluster
+        queue["client_manager"] = cluster.message_queue(app.config["REDIS_URL"])
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
@@ -122,10 +131,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         ping_timeout=20,
         logger=False,
         engineio_logger=False,
+        **queue,
     )
     store = Store(app.config["DB"], secret=app.config["SECRET_KEY"])
     live = Live(store, socketio, Path(app.config["AGENDAS"]), settings,
                 limits=app.config["LIMITS"], max_rooms=app.config["MAX_ROOMS"])
+    if app.config.get("WORKERS", 1) > 1:
+        from . import cluster
+        live.owns = cluster.owns(app.config["WORKER"], app.config["WORKERS"])
     live.boot()
     app.extensions["workshop"] = live
 
@@ -136,6 +149,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.add_template_filter(format_time, "datetime")
     app.register_blueprint(web.bp)
     app.register_blueprint(organizer.bp)
+    if app.config.get("REDIS_URL"):
+        from . import peers
+        app.register_blueprint(peers.bp)
     if app.config["CLOCK"]:
         live.start()
     return app

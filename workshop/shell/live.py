@@ -83,6 +83,7 @@ class Live:
         self.creations = RateLimit(**limits.get("creations", {"per_second": 1 / 60, "burst": 20}))
         self.max_rooms = max_rooms
         self.event_limit = RateLimit(per_second=10, burst=40)
+        self.owns = lambda code: True  # in a cluster, only the codes this worker owns (docs/scaling.md)
 
     # -- life cycle ----------------------------------------------------------
 
@@ -161,7 +162,7 @@ class Live:
     def _free_code(self) -> str:
         while True:
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-            if code not in self.rooms and not self.store.room_exists(code):
+            if self.owns(code) and code not in self.rooms and not self.store.room_exists(code):
                 return code
 
     def _adopt(self, room: Room) -> None:
