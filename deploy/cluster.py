@@ -288,6 +288,8 @@ class Cluster:
         self.stopping = True
         if self.supervisor is not None:
             self.supervisor.join(timeout=5)
+        if self.haproxy and self.haproxy.poll() is None:
+            self.haproxy.terminate()
         for worker in self.members:
             if worker.process and worker.process.poll() is None:
                 os.kill(worker.pid, signal.SIGCONT)
@@ -299,9 +301,6 @@ class Cluster:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait(timeout=10)
-        if self.haproxy and self.haproxy.poll() is None:
-            self.haproxy.terminate()
-            self.haproxy.wait(timeout=10)
         self.stop_redis()
 
 
