@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 0.0.0.0
 PORT ?= 5000
 
-.PHONY: run test lint bench bench-quick clean
+.PHONY: run test lint bench bench-quick bench-cluster cluster clean
 
 # One stamp per set: `make run` installs only what the server needs ($(RUNTIME)); `make test` adds the
 # tools ($(STAMP)), and a `make run` after it finds both sets in place and installs nothing.
@@ -28,6 +28,13 @@ $(STAMP): requirements.txt requirements-dev.txt $(RUNTIME)
 run: $(RUNTIME)
 	$(BIN)/python -m workshop --host $(HOST) --port $(PORT)
 
+# Several workers behind HAProxy and Redis on this machine (docs/scaling.md, docs/deploy.md);
+# installs redis-server and haproxy with apt-get when run as root, else says how. Ctrl-C stops it all.
+WORKERS ?= 2
+CLUSTER_PORT ?= 8000
+cluster: $(RUNTIME)
+	$(BIN)/python -m deploy.cluster --workers $(WORKERS) --bind $(HOST) --port $(CLUSTER_PORT)
+
 test: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
@@ -40,6 +47,11 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/run.py --quick
+
+# One process against a cluster of 2 workers, side by side; ends with one JSON line.
+bench-cluster: $(STAMP)
+	cd bench && npm ci --silent --no-audit --no-fund
+	$(BIN)/python bench/cluster.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts

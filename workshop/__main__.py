@@ -135,7 +135,8 @@ def listen(host: str, port: int):
     """
     family, *_, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     try:
-        return eventlet.listen(address, family, reuse_port=False)
+        # A join storm overflows eventlet's default backlog of 50 (PITFALLS): queue more.
+        return eventlet.listen(address, family, backlog=2048, reuse_port=False)
     except OSError as error:
         sys.exit(f"Cannot listen on {host}:{port}: {error.strerror}. "
                  "Is another server running there? Choose another --port.")

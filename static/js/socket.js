@@ -8,9 +8,13 @@ const NO_ANSWER = {
   error: "The server did not answer. Check your connection and try again.",
 };
 
-/** Open a connection that reconnects by itself; `auth` is read again on every attempt. */
+/** Open a connection that reconnects by itself; `auth` is read again on every attempt.
+ *  The room code also rides in the URL's query, so that a proxy in front of several
+ *  workers sends polling and websocket alike to the room's own worker (docs/scaling.md). */
 export function connect(auth) {
+  const first = typeof auth === "function" ? auth() : auth;
   return io({
+    query: { code: first.code },
     auth: typeof auth === "function" ? (cb) => cb(auth()) : auth,
     transports: ["websocket", "polling"],
     reconnectionDelay: 1000,

@@ -40,6 +40,11 @@ ENVIRONMENT = {
     "PROXY_HOPS": int,
     "REQUIRE_ORGANIZER_KEY": lambda value: value.strip().lower() in ("1", "true", "yes", "on"),
     "MAX_ROOMS": int,
+    # Cluster mode (docs/scaling.md): all three come from the launcher or the systemd unit.
+    "REDIS_URL": str,
+    "WORKER": int,
+    "WORKERS": int,
+    "PEERS": str,
 }
 
 
@@ -129,6 +134,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         feedback_threshold=max(3, app.config["FEEDBACK_THRESHOLD"]),
     )
     origins = app.config["CORS_ORIGINS"]
+    queue = {}
+    if app.config.get("REDIS_URL"):
+        from . import cluster
+        queue["client_manager"] = cluster.message_queue(app.config["REDIS_URL"])
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
@@ -138,8 +147,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         ping_timeout=20,
         logger=False,
         engineio_logger=False,
+        **queue,
     )
     live = build_live(app.config, settings)
+    if app.config.get("WORKERS", 1) > 1:
+        from . import cluster
+        live.rooms.owns = cluster.owns(app.config["WORKER"], app.config["WORKERS"])
     live.rooms.boot()
     app.extensions["workshop"] = live
 
@@ -150,6 +163,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.add_template_filter(clock, "datetime")
     app.register_blueprint(web.bp)
     app.register_blueprint(organizer.bp)
+    if app.config.get("REDIS_URL"):
+        from . import peers
+        app.register_blueprint(peers.bp)
     if app.config["CLOCK"]:
         live.start()
     return app

@@ -137,7 +137,13 @@ def overview():
         return render_template("organizer_login.html", error=error), 403 if error else 200
     rng = random.Random()
     workshops = [build_report(code, rng) for code in live().store.rooms()]
-    return render_template("organizer.html", workshops=workshops)
+    silent = []
+    if current_app.config.get("PEERS"):  # a cluster: the other workers answer for their own rooms
+        from .cluster import peer_workshops
+        peers = current_app.config["PEERS"].split(",")
+        more, silent = peer_workshops(peers, current_app.config["SECRET_KEY"])
+        workshops = sorted([*workshops, *more], key=lambda w: w["workshop"]["started_at"], reverse=True)
+    return render_template("organizer.html", workshops=workshops, silent=silent)
 
 
 @bp.post("/organizer/logout")

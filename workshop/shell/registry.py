@@ -43,6 +43,7 @@ class Registry:
         self.rooms: dict[str, Room] = {}
         self.locks: dict[str, threading.Lock] = {}
         self.tokens: dict[str, tuple[str, str]] = {}  # token hash -> (code, attendee id), open rooms only
+        self.owns = lambda code: True  # in a cluster, only the codes this worker owns (docs/scaling.md)
 
     # -- rooms entering and leaving memory ----------------------------------------
 
@@ -71,7 +72,7 @@ class Registry:
             raise Refusal("This server is running as many workshops as it can. Please try again later.",
                           "server_full")
         key = new_secret()
-        code = new_code(lambda c: c in self.rooms or self.store.room_exists(c))
+        code = new_code(lambda c: not self.owns(c) or c in self.rooms or self.store.room_exists(c))
         room = Room(code, digest(key), agenda, self.clock(), Settings(**vars(self.settings)))
         if odd:
             room.odd = odd

@@ -1,0 +1,341 @@
+"""Start a cluster on one machine: redis-server, HAProxy and N workers, restarting a worker that dies.
+
+`python -m deploy.cluster --workers 2` is what `make cluster WORKERS=2` runs. Every
+file it writes (Redis's configuration and password, HAProxy's configuration and code
+map, the workers' databases and logs, the shared keys) goes under `--dir`
+(instance/cluster/). The tests and the benchmark drive the same `Cluster` class.
+Several machines are described in docs/deploy.md; this is the one-machine form.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = {"redis-server": "redis-server", "haproxy": "haproxy"}  # command -> Debian package
+
+
+def ensure_tools(install: bool = True) -> None:
+    """Find redis-server and haproxy, installing them with apt-get when root; else say how, and stop."""
+    missing = [package for command, package in PACKAGES.items() if not shutil.which(command)
+               and not Path("/usr/sbin", command).exists()]
+    if not missing:
+        return
+    command = ["apt-get", "install", "-y", *missing]
+    if install and os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"Installing {' '.join(missing)} with apt-get...", flush=True)
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(command, check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        return
+    sys.exit(f"The cluster needs {' and '.join(missing)}. Install with:\n  sudo {' '.join(command)}")
+
+
+def tool(command: str) -> str:
+    """Return the path of a system command, looking in /usr/sbin too (haproxy lives there)."""
+    found = shutil.which(command) or str(Path("/usr/sbin", command))
+    return found
+
+
+def answers(url: str, timeout: float = 1.0) -> bool:
+    """Tell whether a URL answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def wait_until(test, timeout: float, what: str) -> None:
+    """Poll `test` until it holds, or fail after `timeout` seconds naming `what`."""
+    end = time.monotonic() + timeout
+    while not test():
+        if time.monotonic() > end:
+            raise RuntimeError(f"{what} did not come up within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def keep_secret(path: Path) -> str:
+    """Return the secret kept in a file, making it (owner-only) the first time."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(24) + "\n")
+    return path.read_text().strip()
+
+
+@dataclass
+class Worker:
+    index: int
+    host: str
+    port: int
+    folder: Path
+    process: subprocess.Popen | None = None
+    restarts: int = 0
+    held: bool = False  # stopped on purpose (a test's "machine cut off"): the supervisor leaves it
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+@dataclass
+class Cluster:
+    folder: Path
+    workers: int = 2
+    port: int = 8000
+    bind: str = "127.0.0.1"
+    hosts: list[str] | None = None
+    worker_ports: list[int] | None = None
+    redis_port: int = 6390
+    public_url: str | None = None
+    env: dict = field(default_factory=dict)
+    worker_args: list[str] = field(default_factory=list)
+    stats_socket: bool = True
+
+    def __post_init__(self):
+        self.folder = Path(self.folder).resolve()
+        hosts = self.hosts or ["127.0.0.1"] * self.workers
+        ports = self.worker_ports or [self.port + 100 + i for i in range(1, self.workers + 1)]
+        self.members = [Worker(i, hosts[i - 1], ports[i - 1], self.folder / f"w{i}")
+                        for i in range(1, self.workers + 1)]
+        self.redis: subprocess.Popen | None = None
+        self.haproxy: subprocess.Popen | None = None
+        self.stopping = False
+        self.supervisor: threading.Thread | None = None
+        self.log = print
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.bind in ("0.0.0.0", "::", "") else self.bind
+        return f"http://{host}:{self.port}"
+
+    # -- redis ---------------------------------------------------------------
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://:{self.redis_password}@127.0.0.1:{self.redis_port}/0"
+
+    def start_redis(self) -> None:
+        """Start redis-server on loopback with a password; pub/sub only, so nothing is written to disk."""
+        folder = self.folder / "redis"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.redis_password = keep_secret(self.folder / "redis.password")
+        conf = folder / "redis.conf"
+        conf.touch(mode=0o600)
+        conf.write_text(f"bind 127.0.0.1\nport {self.redis_port}\nrequirepass {self.redis_password}\n"
+                        f"dir {folder}\nsave \"\"\nappendonly no\nprotected-mode yes\n"
+                        f"maxclients 1000\ntcp-keepalive 30\n")
+        with open(folder / "redis.log", "ab") as log:
+            self.redis = subprocess.Popen([tool("redis-server"), str(conf)], stdout=log,
+                                          stderr=subprocess.STDOUT)
+        wait_until(self._redis_answers, 15, "redis-server")
+
+    def _redis_answers(self) -> bool:
+        import socket
+        try:
+            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1) as s:
+                s.sendall(f"AUTH {self.redis_password}\r\nPING\r\n".encode())
+                seen = b""
+                while b"\r\n+" not in seen and (chunk := s.recv(100)):
+                    seen += chunk
+                return b"+PONG" in seen + s.recv(100) if b"+PONG" not in seen else True
+        except OSError:
+            return False
+
+    def stop_redis(self, hard: bool = False) -> None:
+        """Stop redis-server (kill -9 when `hard`)."""
+        if self.redis and self.redis.poll() is None:
+            self.redis.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
+            self.redis.wait(timeout=10)
+
+    # -- haproxy -------------------------------------------------------------
+
+    def write_proxy_config(self) -> Path:
+        """Write HAProxy's configuration and code map from deploy/haproxy.cfg.in and the ownership rule."""
+        from workshop.shell.cluster import code_map
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        codes = self.folder / "codes.map"
+        codes.write_text(code_map(self.workers))
+        check = "check inter 1s fall 2 rise 1"
+        line = "    server w{i} {host}:{port} {check} maxconn 8000"
+        servers = [line.format(i=w.index, host=w.host, port=w.port, check=check) for w in self.members]
+        owners = "\n\n".join(f"backend w{w.index}\n    option httpchk GET /healthz\n{servers[w.index - 1]}"
+                             for w in self.members)
+        organizer = [servers[0]] + [s + " backup" for s in servers[1:]]
+        stats = (f"stats socket {self.folder / 'haproxy.sock'} mode 600 level admin"
+                 if self.stats_socket else "")
+        text = Template((ROOT / "deploy" / "haproxy.cfg.in").read_text()).substitute(
+            bind=f"bind {self.bind}:{self.port}", codes_map=str(codes), stats=stats,
+            organizer_servers="\n".join(organizer), any_servers="\n".join(servers), owner_backends=owners)
+        config = self.folder / "haproxy.cfg"
+        config.write_text(text)
+        subprocess.run([tool("haproxy"), "-c", "-q", "-f", str(config)], check=True)
+        return config
+
+    def start_proxy(self) -> None:
+        """Start HAProxy in the foreground of its own process."""
+        config = self.write_proxy_config()
+        with open(self.folder / "haproxy.log", "ab") as log:
+            self.haproxy = subprocess.Popen([tool("haproxy"), "-db", "-f", str(config)], stdout=log,
+                                            stderr=subprocess.STDOUT)
+        wait_until(lambda: self.haproxy.poll() is None and answers(self.url + "/healthz"), 15, "HAProxy")
+
+    # -- workers -------------------------------------------------------------
+
+    def worker_env(self, worker: Worker) -> dict:
+        peers = ",".join(w.url for w in self.members if w is not worker)
+        env = {**os.environ, **self.env,
+               "WORKSHOP_INSTANCE": str(self.folder / "shared"),
+               "WORKSHOP_REDIS_URL": self.redis_url,
+               "WORKSHOP_WORKER": str(worker.index),
+               "WORKSHOP_WORKERS": str(self.workers),
+               "WORKSHOP_PEERS": peers,
+               "WORKSHOP_PROXY_HOPS": "1"}
+        if self.public_url:
+            env["WORKSHOP_PUBLIC_URL"] = self.public_url
+        return {k: v for k, v in env.items() if v != ""}
+
+    def start_worker(self, worker: Worker, wait: bool = True) -> None:
+        """Start one worker on its own address, port and database."""
+        worker.folder.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "workshop", "--host", worker.host, "--port", str(worker.port),
+                   "--db", str(worker.folder / "workshop.db"), *self.worker_args]
+        with open(worker.folder / "worker.log", "ab") as log:
+            worker.process = subprocess.Popen(command, cwd=ROOT, env=self.worker_env(worker), stdout=log,
+                                              stderr=subprocess.STDOUT)
+        if wait:
+            wait_until(lambda: worker.process.poll() is None and answers(worker.url + "/healthz"), 30,
+                       f"worker {worker.index}")
+
+    def supervise(self, every: float = 0.2) -> None:
+        """Restart, on the same data directory, any worker that exits (what systemd's Restart=always does)."""
+        def loop():
+            while not self.stopping:
+                for worker in self.members:
+                    process = worker.process
+                    if process is not None and process.poll() is not None and not self.stopping:
+                        worker.restarts += 1
+                        self.log(f"worker {worker.index} exited ({process.returncode}); restarting it")
+                        try:
+                            self.start_worker(worker, wait=False)
+                        except OSError as error:
+                            self.log(f"worker {worker.index} could not restart: {error}")
+                time.sleep(every)
+
+        self.supervisor = threading.Thread(target=loop, name="supervisor", daemon=True)
+        self.supervisor.start()
+
+    def proxy_sees(self, worker: Worker, up: bool) -> bool:
+        """Tell whether HAProxy's health check has the worker up (or down), from its stats socket."""
+        import socket
+        try:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.settimeout(2)
+                s.connect(str(self.folder / "haproxy.sock"))
+                s.sendall(b"show stat\n")
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+        except OSError:
+            return False
+        for row in data.decode().splitlines():
+            cells = row.split(",")
+            if len(cells) > 17 and cells[0] == f"w{worker.index}" and cells[1] == f"w{worker.index}":
+                return cells[17].startswith("UP") == up
+        return False
+
+    # -- all of it -----------------------------------------------------------
+
+    def start(self, supervise: bool = True) -> Cluster:
+        """Start Redis, then the workers, then HAProxy; stop everything if any part fails."""
+        ensure_tools()
+        try:
+            keep_secret(self.folder / "shared" / "secret.key")  # made once, before any worker races to
+            keep_secret(self.folder / "shared" / "organizer.key")
+            self.start_redis()
+            for worker in self.members:
+                self.start_worker(worker, wait=False)
+            for worker in self.members:
+                wait_until(lambda w=worker: answers(w.url + "/healthz"), 30, f"worker {worker.index}")
+            self.start_proxy()
+        except BaseException:
+            self.stop()
+            raise
+        if supervise:
+            self.supervise()
+        return self
+
+    def stop(self) -> None:
+        """Stop every process this cluster started."""
+        self.stopping = True
+        if self.supervisor is not None:
+            self.supervisor.join(timeout=5)
+        if self.haproxy and self.haproxy.poll() is None:
+            self.haproxy.terminate()
+        for worker in self.members:
+            if worker.process and worker.process.poll() is None:
+                os.kill(worker.pid, signal.SIGCONT)
+                worker.process.terminate()
+        for process in [self.haproxy, *(w.process for w in self.members)]:
+            if process and process.poll() is None:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+        self.stop_redis()
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m deploy.cluster", description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2, help="how many workers (default 2: one per core)")
+    parser.add_argument("--bind", default="0.0.0.0", help="HAProxy's address (default: every interface)")
+    parser.add_argument("--port", type=int, default=8000, help="HAProxy's port (default 8000)")
+    parser.add_argument("--redis-port", type=int, default=6390, help="redis-server's loopback port")
+    parser.add_argument("--dir", default=str(ROOT / "instance" / "cluster"), help="where everything is kept")
+    args = parser.parse_args(argv)
+    from workshop.shell import links
+
+    public = os.environ.get("WORKSHOP_PUBLIC_URL") or links.lan_url(args.bind, args.port)
+    cluster = Cluster(Path(args.dir), workers=args.workers, port=args.port, bind=args.bind,
+                      redis_port=args.redis_port, public_url=public)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    cluster.start()
+    base = public or cluster.url
+    print(f"Heart to Heart cluster: {args.workers} workers behind HAProxy on {base}/", flush=True)
+    for worker in cluster.members:
+        print(f"  worker {worker.index}: {worker.url} (pid {worker.pid}, {worker.folder / 'workshop.db'})",
+              flush=True)
+    print(f"  redis-server: 127.0.0.1:{args.redis_port} (password in {cluster.folder / 'redis.password'})",
+          flush=True)
+    print(f"  Organizer key: kept in {cluster.folder / 'shared' / 'organizer.key'}", flush=True)
+    print("  Ctrl-C stops everything.", flush=True)
+    try:
+        while True:
+            time.sleep(1)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

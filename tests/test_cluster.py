@@ -1,0 +1,284 @@
+"""A real cluster: redis-server, HAProxy and two workers on two loopback "machines" (127.0.0.2, 127.0.0.3).
+
+Each worker has its own data directory; everything is reached through the proxy, as
+phones would. Started by the tests on free loopback ports; needs redis-server and
+haproxy (`.ci/run` installs them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import socketio
+
+from deploy.cluster import Cluster
+from workshop.shell.cluster import owner
+
+from .support import Phone, free_port, wait_until
+
+pytestmark = [
+    pytest.mark.cluster,
+    pytest.mark.skipif(not (shutil.which("redis-server") and (shutil.which("haproxy")
+                                                              or Path("/usr/sbin/haproxy").exists())),
+                       reason="needs redis-server and haproxy (.ci/run installs them)"),
+]
+
+ORGANIZER_KEY = "organizer-key-for-cluster-tests"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cluster")
+    running = Cluster(folder, workers=2, port=free_port(), hosts=["127.0.0.2", "127.0.0.3"],
+                      worker_ports=[free_port(), free_port()], redis_port=free_port(),
+                      env={"WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY, "WORKSHOP_TIME_SCALE": "0.2",
+                           "WORKSHOP_GRACE_SECONDS": "120"})
+    running.log = lambda text: None
+    running.start()
+    yield running
+    running.stop()
+
+
+def create(cluster: Cluster) -> dict:
+    response = requests.post(cluster.url + "/api/workshops",
+                             json={"agenda": "quick-connect", "organizer_key": ORGANIZER_KEY}, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def workshop_on(cluster: Cluster, worker: int) -> dict:
+    """Create workshops through the proxy until one belongs to the given worker."""
+    for _ in range(20):
+        workshop = create(cluster)
+        if owner(workshop["code"], cluster.workers) == worker:
+            return workshop
+    raise AssertionError(f"no workshop landed on worker {worker}")
+
+
+def phone(cluster: Cluster, code: str, auth: dict, transport: str = "websocket") -> Phone:
+    """Connect through the proxy with the code in the connection URL, as the browser client does."""
+    device = Phone(f"{cluster.url}/?code={code}", auth)
+    device.client.connect(device.url, auth=auth, transports=[transport], wait_timeout=10)
+    return device
+
+
+def attendee(cluster: Cluster, code: str, name: str, transport: str = "websocket") -> Phone:
+    joined = requests.post(cluster.url + "/api/join", json={"code": code, "name": name}, timeout=10)
+    assert joined.status_code == 201, joined.text
+    device = phone(cluster, code, {"role": "attendee", "code": code, "token": joined.json()["token"]},
+                   transport)
+    device.id = joined.json()["attendee_id"]
+    device.wait_for(lambda p: p.latest("you"), "the attendee's view")
+    return device
+
+
+def console(cluster: Cluster, workshop: dict) -> Phone:
+    device = phone(cluster, workshop["code"],
+                   {"role": "facilitator", "code": workshop["code"], "key": workshop["facilitator_key"]})
+    device.wait_for(lambda p: p.latest("console"), "the console")
+    return device
+
+
+def step_index(device: Phone, kind: str) -> int:
+    return next(s["index"] for s in device.latest("console")["agenda"]["steps"] if s["kind"] == kind)
+
+
+def in_round(cluster: Cluster, workshop: dict, names: list[str], transports=None):
+    """Bring a workshop to a running first turn with these attendees."""
+    facilitator = console(cluster, workshop)
+    transports = transports or ["websocket"] * len(names)
+    phones = [attendee(cluster, workshop["code"], n, t) for n, t in zip(names, transports, strict=True)]
+    for device in phones:
+        assert device.send("agree")["ok"]
+    assert facilitator.send("go_to_step", {"index": step_index(facilitator, "round")})["ok"]
+    assert facilitator.send("start_timer")["ok"]
+    return facilitator, phones
+
+
+def same_room(devices: list[Phone], seq: int) -> None:
+    """Wait until every device holds the room at `seq` or later, and check they agree on step and deadline."""
+    for device in devices:
+        device.wait_for(lambda p: p.latest("room") and p.latest("room")["seq"] >= seq, "the same room")
+    rooms = [d.latest("room") for d in devices]
+    assert len({(r["step"]["index"], r["timer"]["deadline"], r["phase"]["index"]) for r in rooms}) == 1
+
+
+def close(*devices: Phone) -> None:
+    for device in devices:
+        device.client.reconnection = False
+        device.close()
+
+
+def test_each_worker_draws_codes_it_owns_and_every_page_of_a_room_reaches_its_owner(cluster):
+    codes = [create(cluster)["code"] for _ in range(6)]
+    assert {owner(code, 2) for code in codes} == {1, 2}, "round robin gives both workers new workshops"
+    for code in codes:
+        home = cluster.members[owner(code, 2) - 1]
+        other = cluster.members[2 - owner(code, 2)]
+        for path in (f"/j/{code}", f"/j/{code.lower()}", f"/facilitate/{code}", f"/p/{code}"):
+            assert requests.get(cluster.url + path, timeout=5).status_code == 200, path
+        assert requests.get(home.url + f"/j/{code}", timeout=5).status_code == 200
+        assert requests.get(other.url + f"/j/{code}", timeout=5).status_code == 404, "only the owner has it"
+        joined = requests.post(cluster.url + "/api/join", json={"code": code, "name": "Ida"}, timeout=5)
+        assert joined.status_code == 201, "the join API's body is routed to the owner"
+
+
+def test_phones_on_websocket_and_long_polling_see_the_same_step_and_deadline(cluster):
+    for worker in (1, 2):
+        workshop = workshop_on(cluster, worker)
+        names = ["Ana", "Ben", "Caro", "Dev", "Eli"]
+        facilitator, phones = in_round(cluster, workshop, names,
+                                       ["websocket", "polling", "websocket", "polling", "websocket"])
+        try:
+            seq = facilitator.wait_for(lambda c: c.latest("room")["timer"]["deadline"] and
+                                       c.latest("room")["seq"], "a running turn")
+            same_room([facilitator, *phones], seq)
+            assert facilitator.send("skip_timer")["ok"]
+            same_room([facilitator, *phones], seq + 1)
+            partners = {p.id: p.latest("you")["group"]["members"] for p in phones}
+            assert all(partners.values()), "every phone knows its group"
+        finally:
+            close(facilitator, *phones)
+
+
+def test_every_command_works_through_the_proxy(cluster):
+    workshop = workshop_on(cluster, 2)
+    facilitator, phones = in_round(cluster, workshop, ["Ana", "Ben", "Caro", "Dev"])
+    try:
+        ids = [p.id for p in phones]
+        ack = {}
+        for event, data in [("pause_timer", {}), ("resume_timer", {}), ("extend_timer", {"seconds": 60}),
+                            ("send_message", {"text": "Hello from the cluster"}),
+                            ("send_message", {"text": ""}),
+                            ("lock_room", {"locked": True}), ("lock_room", {"locked": False}),
+                            ("set_odd", {"odd": "facilitator"}), ("set_odd", {"odd": "triad"}),
+                            ("swap_people", {"a": ids[0], "b": ids[2]}), ("skip_timer", {}),
+                            ("pair_everyone", {})]:
+            ack[event] = facilitator.send(event, data)
+            assert ack[event]["ok"], (event, ack[event])
+        group = phones[0].wait_for(lambda p: p.latest("you")["group"], "a group")
+        for event, data in [("ask_moment", {"needed": True}), ("draw_prompt", {})]:
+            assert phones[0].send(event, data)["ok"], event
+        assert facilitator.send("clear_moment", {"attendee_id": ids[0]})["ok"]
+        assert group["id"]
+        assert facilitator.send("remove_attendee", {"attendee_id": ids[3]})["ok"]
+        phones[3].wait_for(lambda p: p.latest("removed"), "the removal")
+        assert facilitator.send("open_feedback")["ok"]
+        phones[0].wait_for(lambda p: p.latest("room")["feedback"]["open"], "the feedback form")
+        answers = {"overall": 4, "listened_to": 5, "pace": "About right"}
+        sent = phones[0].send("send_feedback", {"answers": answers})
+        assert sent["ok"], sent
+        assert facilitator.send("close_feedback")["ok"]
+        assert facilitator.send("end_workshop")["ok"]
+        report = requests.get(cluster.url + f"/reports/{workshop['code']}.csv", timeout=10)
+        assert report.status_code == 403, "a report needs the organizer or its share key"
+    finally:
+        close(facilitator, *phones)
+
+
+def test_the_organizer_lists_the_workshops_of_every_worker(cluster):
+    codes = {workshop_on(cluster, 1)["code"], workshop_on(cluster, 2)["code"]}
+    browser = requests.Session()
+    signed_in = browser.post(cluster.url + "/organizer", data={"key": ORGANIZER_KEY}, timeout=10)
+    assert signed_in.status_code == 200
+    for code in codes:
+        assert f"<code>{code}</code>" in signed_in.text
+    foreign = next(c for c in codes if owner(c, 2) == 2)
+    assert f'href="/reports/{foreign}#key=' in signed_in.text, "a peer's report opens with its share key"
+    assert requests.get(cluster.url + "/organizer/peer.json", timeout=5).status_code == 403
+
+
+def test_an_emit_from_another_process_reaches_the_rooms_phones_through_redis(cluster):
+    workshop = workshop_on(cluster, 1)
+    facilitator, phones = in_round(cluster, workshop, ["Ana", "Ben"])
+    try:
+        outside = socketio.RedisManager(cluster.redis_url, channel="workshop", write_only=True)
+        outside.emit("notice", {"text": "from a script"}, room=workshop["code"])
+        for device in phones:
+            device.wait_for(lambda p: p.latest("notice"), "the emit through Redis")
+    finally:
+        close(facilitator, *phones)
+
+
+def test_kill_9_of_a_worker_mid_turn_loses_nothing_and_its_phones_come_back_on_their_own(cluster):
+    victim_room, other_room = workshop_on(cluster, 1), workshop_on(cluster, 2)
+    facilitator, phones = in_round(cluster, victim_room, ["Ana", "Ben", "Caro", "Dev"])
+    other_console, other_phones = in_round(cluster, other_room, ["Eve", "Finn"])
+    try:
+        before = facilitator.wait_for(lambda c: c.latest("room")["timer"]["deadline"] and c.latest("room"),
+                                      "a running turn")
+        groups = {p.id: p.latest("you")["group"]["id"] for p in phones}
+        sids = {id(device): device.client.sid for device in (facilitator, *phones)}
+        victim = cluster.members[0]
+        restarts = victim.restarts
+        os.kill(victim.pid, signal.SIGKILL)
+        # The other worker's room keeps going while worker 1 is down.
+        assert other_console.send("send_message", {"text": "still here"})["ok"]
+        wait_until(lambda: victim.restarts > restarts, timeout=10, what="the supervisor's restart")
+        for device in (facilitator, *phones):
+            device.wait_for(lambda p: p.client.connected and p.client.sid != sids[id(p)],
+                            "the phone back on its own", timeout=30)
+        after = facilitator.wait_for(lambda c: c.latest("room")["seq"] >= before["seq"] and c.latest("room"),
+                                     "the room again")
+        assert after["step"]["index"] == before["step"]["index"]
+        assert after["timer"]["deadline"] == before["timer"]["deadline"], "the turn keeps its deadline"
+        for device in phones:
+            device.wait_for(lambda p: p.latest("you")["group"]["id"] == groups[p.id], "the same group")
+        people = facilitator.latest("console")["attendees"]
+        assert {a["id"] for a in people} >= set(groups), "every acknowledged join survived"
+    finally:
+        close(facilitator, *phones, other_console, *other_phones)
+
+
+def test_a_redis_restart_mid_workshop_heals_without_anyone_joining_again(cluster):
+    workshop = workshop_on(cluster, 2)
+    facilitator, phones = in_round(cluster, workshop, ["Ana", "Ben"])
+    try:
+        sids = [p.client.sid for p in (facilitator, *phones)]
+        cluster.stop_redis(hard=True)
+        # The room's sockets are on its owner: the workshop goes on while Redis is away.
+        assert facilitator.send("skip_timer")["ok"]
+        seq = facilitator.latest("room")["seq"]
+        same_room([facilitator, *phones], seq)
+        cluster.start_redis()
+        outside = socketio.RedisManager(cluster.redis_url, channel="workshop", write_only=True)
+
+        def heard() -> bool:
+            outside.emit("notice", {"text": "Redis is back"}, room=workshop["code"])
+            return all(p.latest("notice") for p in phones)
+
+        wait_until(heard, timeout=20, interval=0.5, what="the workers' subscription to come back")
+        assert [p.client.sid for p in (facilitator, *phones)] == sids, "nobody had to reconnect"
+        assert facilitator.send("send_message", {"text": "after Redis"})["ok"]
+    finally:
+        close(facilitator, *phones)
+
+
+def test_a_machine_cut_off_leaves_the_others_serving_their_rooms(cluster):
+    kept, lost = workshop_on(cluster, 1), workshop_on(cluster, 2)
+    facilitator, phones = in_round(cluster, kept, ["Ana", "Ben"])
+    machine = cluster.members[1]
+    machine.held = True
+    os.kill(machine.pid, signal.SIGSTOP)  # no answer at all, as when its network is gone
+    try:
+        wait_until(lambda: cluster.proxy_sees(machine, up=False), timeout=10, what="HAProxy to mark it down")
+        assert facilitator.send("skip_timer")["ok"]
+        same_room([facilitator, *phones], facilitator.latest("room")["seq"])
+        fresh = create(cluster)
+        assert owner(fresh["code"], 2) == 1, "new workshops go to the machines that answer"
+        close(attendee(cluster, fresh["code"], "Gus"))
+        started = time.monotonic()
+        assert requests.get(cluster.url + f"/j/{lost['code']}", timeout=10).status_code == 503
+        assert time.monotonic() - started < 5, "a room on the lost machine fails fast, it does not hang"
+    finally:
+        os.kill(machine.pid, signal.SIGCONT)
+        machine.held = False
+        close(facilitator, *phones)
+    wait_until(lambda: cluster.proxy_sees(machine, up=True), timeout=10, what="the machine back in")
+    assert requests.get(cluster.url + f"/j/{lost['code']}", timeout=10).status_code == 200

@@ -1,0 +1,93 @@
+"""Cluster mode: which worker owns a code, the Redis message queue, and the organizer's view of the peers.
+
+Nothing here is imported unless `WORKSHOP_REDIS_URL` is set, and `redis` itself
+only when the message queue is made, so a single server needs neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import urllib.request
+
+from .codes import CODE_ALPHABET
+
+log = logging.getLogger(__name__)
+
+PEER_HEADER = "X-Workshop-Peer"
+
+
+def owner(code: str, workers: int) -> int:
+    """Return the worker (1-based) owning a room code: its first character decides, as in HAProxy's map."""
+    return CODE_ALPHABET.index(code[0].upper()) % workers + 1
+
+
+def owns(worker: int, workers: int):
+    """Return the test a worker applies to the codes it draws, so that each new code points back at it."""
+    return lambda code: owner(code, workers) == worker
+
+
+def code_map(workers: int) -> str:
+    """Return HAProxy's map file: each first character, upper and lower case, to its worker's backend."""
+    lines = {f"{c} w{owner(c, workers)}" for c in CODE_ALPHABET}
+    lines |= {f"{c.lower()} w{owner(c, workers)}" for c in CODE_ALPHABET}
+    return "".join(f"{line}\n" for line in sorted(lines))
+
+
+def message_queue(url: str, channel: str = "workshop"):
+    """Return python-socketio's Redis manager, tuned for an idle listener and a publisher under a lock."""
+    import socketio
+
+    class LocalFirstRedisManager(socketio.RedisManager):
+        """Deliver an emit to a sid held here without publishing it; publish everything else."""
+
+        def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None,
+                 **kwargs):
+            target = to or room
+            if (callback is None and isinstance(target, str) and not kwargs.get("ignore_queue")
+                    and self.is_connected(target, namespace or "/")):
+                return socketio.Manager.emit(self, event, data, namespace=namespace or "/", room=target,
+                                             skip_sid=skip_sid)
+            return super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid,
+                                callback=callback, to=to, **kwargs)
+
+        def _redis_connect(self):
+            """Publish with a short timeout (it runs under a room's lock); listen with none, checked by pings.
+
+            A read timeout on the idle subscriber would drop and resubscribe it at every quiet
+            spell, losing what is published meanwhile (PITFALLS: health_check_interval, not
+            socket_timeout).
+            """
+            import redis
+
+            keepalive = {"socket_keepalive": True, "socket_connect_timeout": 3, "retry_on_timeout": False}
+            self.redis = redis.Redis.from_url(self.redis_url, socket_timeout=2, **keepalive)
+            listener = redis.Redis.from_url(self.redis_url, socket_timeout=None, health_check_interval=10,
+                                            **keepalive)
+            self.pubsub = listener.pubsub(ignore_subscribe_messages=True)
+            self.connected = True
+
+    return LocalFirstRedisManager(url, channel=channel)
+
+
+def peer_signature(secret: str) -> str:
+    """Return the header value that shows a request comes from a worker of this cluster."""
+    return hmac.new(secret.encode(), b"peer:workshops", hashlib.sha256).hexdigest()
+
+
+def peer_workshops(peers: list[str], secret: str, timeout: float = 3.0) -> tuple[list[dict], list[str]]:
+    """Ask every peer for its workshops; return them all, and the peers that did not answer."""
+    found, silent = [], []
+    for base in peers:
+        request = urllib.request.Request(f"{base.rstrip('/')}/organizer/peer.json",
+                                         headers={PEER_HEADER: peer_signature(secret)})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                found.extend(json.loads(answer.read())["workshops"])
+        except (OSError, ValueError, KeyError) as error:
+            log.warning("peer %s did not answer: %s", base, error)
+            silent.append(base)
+    return found, silent
+

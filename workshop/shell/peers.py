@@ -1,0 +1,36 @@
+"""The organizer's view across a cluster: each worker tells its peers about its own workshops."""
+
+from __future__ import annotations
+
+import random
+
+from flask import Blueprint, abort, current_app, jsonify, request
+
+from .cluster import PEER_HEADER, peer_signature
+from .keys import report_key, same
+from .live import live
+from .organizer import build_report
+
+bp = Blueprint("peers", __name__)
+
+
+@bp.get("/organizer/peer.json")
+def own_workshops():
+    """List this worker's workshops for the organizer page of another worker, with their report links."""
+    secret = current_app.config["SECRET_KEY"]
+    if not same(request.headers.get(PEER_HEADER, ""), peer_signature(secret)):
+        abort(403)
+    rng, workshops = random.Random(), []
+    for code in live().store.rooms():
+        data = build_report(code, rng)
+        if data is None:
+            continue
+        workshops.append({
+            "workshop": data["workshop"],
+            "attendance": {"joined": data["attendance"]["joined"], "peak": data["attendance"]["peak"]},
+            "rounds": {"held": data["rounds"]["held"]},
+            "feedback": {"count": data["feedback"]["count"]},
+            # The owner has no record of this organizer's sign-in: the share key opens the report.
+            "report_href": f"/reports/{code}#key={report_key(secret, code)}",
+        })
+    return jsonify({"workshops": workshops})
