@@ -7,14 +7,14 @@ import logging
 
 import pytest
 
-from workshop.core.agenda import load_agenda
-from workshop.shell.events import socketio
+from workshop.core.agenda import load_agenda, parse_agenda
+from workshop.shell.events import WireJSON, socketio
 from workshop.shell.payload import EVENTS
 
 from .support import ROOT
 
 ATTENDEE_EVENTS = ["sync_clock", "agree", "mark_done", "draw_prompt", "ask_moment", "send_feedback"]
-FACILITATOR_EVENTS = [event for event in EVENTS if event not in ATTENDEE_EVENTS]
+YOU_BOUND = 2560  # docs/protocol.md: `you` is always under 2.5 KB
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def console(app, room):
 def phone(app, live, room, name="Ana"):
     _, attendee_id, token = live.join(room.code, name)
     client = socketio.test_client(app, auth={"role": "attendee", "code": room.code, "token": token})
-    client.attendee_id = attendee_id
+    client.attendee_id, client.token = attendee_id, token
     return client
 
 
@@ -102,3 +102,67 @@ def test_an_unknown_event_with_several_arguments_is_answered_unknown_event(conso
     ack = console.emit("no_such_event", {}, 1, "two", callback=True)
     assert ack["code"] == "unknown_event"
     assert errors_logged(caplog) == []
+
+
+# -- `you` stays small whatever a valid agenda holds -----------------------------------------------
+
+WIDE = "😀"  # four bytes in UTF-8, the widest a character gets on the wire
+
+
+def widest_agenda():
+    """Return the valid agenda whose agreements and prompts are as long as the validator lets them be."""
+    def text(n, salt=""):
+        return (salt + WIDE * n)[:n]
+
+    return parse_agenda({
+        "title": text(80),
+        "steps": [
+            {"kind": "agreements", "title": text(80), "text": text(2000),
+             "items": [text(200, str(i)) for i in range(12)]},
+            {"kind": "welcome", "title": text(80), "text": text(2000)},
+            {"kind": "round", "title": text(80), "text": text(2000),
+             "prompts": [text(300, str(i)) for i in range(50)],
+             "turns": [{"speaker": s, "minutes": 1, "title": text(60)} for s in ("A", "B", "both")]},
+        ],
+    }, name="widest", file="agendas/widest.yaml")
+
+
+def last_you(client) -> dict:
+    return [m for m in client.get_received() if m["name"] == "you"][-1]["args"][0]
+
+
+def encoded_size(payload) -> int:
+    """Return the bytes of a payload as the server puts it on the wire."""
+    return len(WireJSON.dumps(payload).encode("utf-8"))
+
+
+def test_you_stays_under_its_documented_bound_with_the_widest_valid_agenda_and_names(app, live):
+    room, key = live.create_room(widest_agenda())
+    console = socketio.test_client(app, auth={"role": "facilitator", "code": room.code, "key": key})
+    phones = [phone(app, live, room, text) for text in (WIDE * 40, WIDE * 39 + "B", WIDE * 39 + "C")]
+    sizes = [encoded_size(last_you(p)) for p in phones]  # before agreeing: the agreements are not in it
+    for p in phones:
+        assert p.emit("agree", {}, callback=True) == {"ok": True}
+    assert console.emit("go_to_step", {"index": 2}, callback=True) == {"ok": True}
+    for p in phones:
+        p.get_received()
+        assert p.emit("draw_prompt", {}, callback=True) == {"ok": True}
+        you = last_you(p)
+        assert len(you["group"]["members"]) == 3 and len(you["group"]["prompt"]) == 300
+        sizes.append(encoded_size(you))
+    assert max(sizes) < YOU_BOUND, sizes
+
+
+def test_the_agreements_come_once_on_connect_to_a_phone_that_has_yet_to_accept_them(app, live):
+    room, _ = live.create_room(widest_agenda())
+    ana = phone(app, live, room)
+    received = [m["name"] for m in ana.get_received()]
+    assert received == ["room", "agreements", "you"]
+    ana.disconnect()
+    ana.connect(auth={"role": "attendee", "code": room.code, "token": ana.token})
+    names = [m["name"] for m in ana.get_received()]
+    assert names == ["room", "agreements", "you"]
+    assert ana.emit("agree", {}, callback=True) == {"ok": True}
+    you = last_you(ana)
+    assert you["must_agree"] is False and "agreements" not in you
+
