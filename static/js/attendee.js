@@ -33,6 +33,7 @@ let token = load(TOKEN_KEY);
 let socket = null;
 let room = null;
 let you = null;
+let agreements = null; // sent on connect while this attendee has yet to accept them (not in `you`: it stays small)
 let halted = null; // "replaced" | "removed" | "unavailable" | "join"
 let haltMessage = "";
 let shownKey = null;
@@ -206,6 +207,7 @@ function startSocket() {
     react(before, you);
     render();
   });
+  socket.on("agreements", (data) => { agreements = data; });
   socket.on("you", (data) => {
     const before = you;
     you = data;
@@ -361,7 +363,7 @@ function render() {
     const was = focusWas();
     const screen = halted
       ? haltScreen(halted, { ...ctx, message: haltMessage })
-      : screenFor(room, shown, { ...ctx, newPartner });
+      : screenFor(room, shown, { ...ctx, newPartner, agreements });
     replace(view, screen);
     shownKey = key;
     refocus(was);

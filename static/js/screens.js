@@ -5,10 +5,10 @@ import { memberName, pairLabel, partnersOf, roleFor, rolePartner, turnLabel } fr
 
 const GATED = new Set(["agreements", "pairing", "round", "message"]);
 
-/** The agreements this room asks for, when the client can know them. */
-export function agreementsOf(room, you) {
+/** The agreements this attendee is asked to accept: the step's own, or those sent once on connect. */
+export function agreementsOf(room, you, sent) {
   if (room.step.kind === "agreements") return room.step;
-  return room.agreements || (you && you.agreements) || null;
+  return (you && you.must_agree && sent) || null;
 }
 
 /**
@@ -21,7 +21,7 @@ export function screenFor(room, you, ctx) {
   const step = room.step;
   const agreed = you.attendee.agreed;
   if (!agreed && GATED.has(step.kind)) {
-    const agreements = agreementsOf(room, you);
+    const agreements = agreementsOf(room, you, ctx.agreements);
     if (agreements) return agreementsScreen(agreements, ctx, false);
     if (step.kind !== "message") return lateArrival(room);
   }

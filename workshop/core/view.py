@@ -64,11 +64,17 @@ def you_view(room: Room, attendee_id: str) -> dict:
         },
         "group": _personal_group(room, group, attendee_id) if group else None,
         "waiting": attendee_id in room.waiting,
-        "agreements": _agreements(room) if room.needs_agreement and not attendee.agreed else None,
+        "must_agree": must_agree(room, attendee_id),
     }
 
 
-def _agreements(room: Room) -> dict:
+def must_agree(room: Room, attendee_id: str) -> bool:
+    """Tell whether an attendee has yet to accept the agenda's agreements (and so is not grouped)."""
+    return room.needs_agreement and not room.attendees[attendee_id].agreed
+
+
+def agreements_view(room: Room) -> dict:
+    """Return the agreements, sent once to a phone that must accept them, so that `you` stays small."""
     step = room.agenda.agreements
     return {"title": step.title, "text": step.text, "items": list(step.items)}
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from ..core.room import Change, Room
 from ..core.view import (
+    agreements_view,
     attendee_view,
     console_view,
     display_view,
     feedback_count,
     groups_delta,
+    must_agree,
     notice,
     room_view,
     you_view,
@@ -50,9 +52,11 @@ def send_change(socketio, room: Room, change: Change, sid_of) -> None:
 
 
 def admit_attendee(socketio, sid: str, room: Room, attendee_id: str) -> None:
-    """Put a phone in its room and send it the room and its own view."""
+    """Put a phone in its room and send it the room, the agreements it has yet to accept, and its own view."""
     socketio.server.enter_room(sid, room.code, namespace="/")
     socketio.emit("room", room_view(room), to=sid)
+    if must_agree(room, attendee_id):
+        socketio.emit("agreements", agreements_view(room), to=sid)
     socketio.emit("you", you_view(room, attendee_id), to=sid)
 
 

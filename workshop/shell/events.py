@@ -70,9 +70,29 @@ def display_key_of(code: str) -> str:
     return display_key(current_app.config["SECRET_KEY"], code)
 
 
+def sent_as_event() -> bool:
+    """Tell whether a `connect` or `disconnect` is an event a connected client emitted.
+
+    python-socketio looks a client's event up by name among the handlers, the reserved
+    names included; the real connect and disconnect run while the sid is half connected
+    (pending), and a client's event only ever arrives on a fully connected sid.
+    """
+    return socketio.server.manager.is_connected(request.sid, request.namespace)
+
+
+def unknown_event(event) -> dict:
+    """Return the answer to an event this server does not take from a client."""
+    if flooding():
+        return SLOW_DOWN
+    name = clean_text(str(event))[:40]
+    return {"ok": False, "error": f"Unknown event '{name}'.", "code": "unknown_event"}
+
+
 @socketio.on("connect")
 def on_connect(auth):
     """Admit an attendee by token, a facilitator by key, or a projector by its display key."""
+    if sent_as_event():
+        return unknown_event("connect")
     try:
         role = ROLE.read(auth)["role"]
         auth = AUTH[role].read(auth)
@@ -108,8 +128,10 @@ def connect_attendee(code: str, token: str) -> None:
 
 
 @socketio.on("disconnect")
-def on_disconnect(reason=None):
+def on_disconnect(*reason):
     """Mark the attendee behind a closed connection as away."""
+    if sent_as_event():
+        return unknown_event("disconnect")
     live().event_limit.forget(request.sid)
     live().connections.disconnect(request.sid)
 
@@ -117,6 +139,13 @@ def on_disconnect(reason=None):
 def flooding() -> bool:
     """Tell whether this connection has sent more events than anyone needs to."""
     return not live().event_limit.allow(request.sid, time.monotonic())
+
+
+def read(schema, args: tuple) -> dict:
+    """Return an event's one payload read against its declaration; no payload or a second one is refused."""
+    if len(args) > 1:
+        raise Refusal("Send one payload object and nothing after it.", "bad_request")
+    return schema.read(args[0] if args else None)
 
 
 def command(event: str, role: str):
@@ -130,7 +159,7 @@ def command(event: str, role: str):
     def register(handler):
         @socketio.on(event)
         @functools.wraps(handler)
-        def wrapped(data=None, *extra):
+        def wrapped(*args):
             if flooding():
                 return SLOW_DOWN
             connection = live().connections.get(request.sid)
@@ -141,7 +170,7 @@ def command(event: str, role: str):
             if role == "attendee" and connection.role != "attendee":
                 return ATTENDEES_ONLY
             try:
-                result = handler(live().rooms, connection, schema.read(data))
+                result = handler(live().rooms, connection, read(schema, args))
             except Refusal as error:
                 return refused(error)
             except Exception:
@@ -153,21 +182,18 @@ def command(event: str, role: str):
 
 
 @socketio.on("*")
-def on_unknown(event, data=None):
+def on_unknown(event, *args):
     """Refuse events this server does not know."""
-    if flooding():
-        return SLOW_DOWN
-    name = clean_text(str(event))[:40]
-    return {"ok": False, "error": f"Unknown event '{name}'.", "code": "unknown_event"}
+    return unknown_event(event)
 
 
 @socketio.on("sync_clock")
-def on_sync_clock(data=None):
+def on_sync_clock(*args):
     """Answer with the server clock, for the client's offset estimate."""
     if flooding():
         return SLOW_DOWN
     try:
-        EVENTS["sync_clock"].read(data)
+        read(EVENTS["sync_clock"], args)
     except Refusal as error:
         return refused(error)
     return {"ok": True, "now": live().clock()}

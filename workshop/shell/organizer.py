@@ -41,7 +41,7 @@ WRONG_KEYS_BURST = 5
 SESSION_LIFE_MS = 7 * 24 * 3600 * 1000  # a sign-in ends after a week however busy it is
 
 DOWNLOADS = {
-    "csv": ("text/csv; charset=utf-8", report.to_csv),
+    "csv": ("text/csv", report.to_csv),  # Flask adds "; charset=utf-8" to every text/* type
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", report.to_xlsx),
     "pdf": ("application/pdf", report.to_pdf),
 }

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import segno
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from ..core.agenda import Agenda, AgendaError, load_agendas
 from ..core.errors import Refusal
@@ -45,6 +46,28 @@ def secure_headers(response: Response) -> Response:
 
 
 bp.app_errorhandler(Refusal)(refused)
+
+# The JSON API's answers to what Flask refuses before a handler runs, in the API's own shape.
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+def is_json_api() -> bool:
+    """Tell whether this request went to the JSON API (whose every answer is JSON)."""
+    return request.path.startswith("/api/") or (request.path.startswith("/reports/")
+                                                 and request.path.endswith("/unlock"))
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """Answer the JSON API's unknown paths, wrong methods and oversized bodies as JSON; pages as pages."""
+    if not is_json_api() or error.code not in HTTP_CODES:
+        return error
+    message = {404: "There is no such endpoint.", 405: "This endpoint does not take that method.",
+               413: "The request body is larger than 64 KB."}[error.code]
+    response, status = api_error(message, HTTP_CODES[error.code], error.code)
+    if error.code == 405 and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response, status
 
 
 # -- pages ---------------------------------------------------------------------
