@@ -1,22 +1,31 @@
+"""Fixtures for the three tiers: the pure core (none), the app in process (`app`, `client`), real servers."""
+
 import pytest
 
-from workshop import create_app
-
+from . import support
+from .in_process import make_app
 from .support import Server
+
+PROCESS_TIERS = ("server", "browser")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Let only tests marked `server` or `browser` start a real process (see support.Server.start)."""
+    support.PROCESS_ALLOWED = any(item.get_closest_marker(mark) for mark in PROCESS_TIERS)
 
 
 @pytest.fixture
 def app(tmp_path):
     """An app over a temporary database, in threading mode, with its clock stopped."""
-    app = create_app({"DB": str(tmp_path / "test.db"), "INSTANCE": str(tmp_path / "instance"),
-                      "ASYNC_MODE": "threading", "CLOCK": False, "TESTING": True,
-                      "ORGANIZER_KEY": "organizer-key-for-tests"})
+    app = make_app(tmp_path)
     yield app
     app.extensions["workshop"].stop()
 
 
 @pytest.fixture
 def client(app):
+    """Flask's test client for that app."""
     return app.test_client()
 
 

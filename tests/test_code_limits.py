@@ -183,6 +183,7 @@ def test_routes_that_need_not_know_whether_a_code_exists_do_not_tell(fast):
     assert fast.extensions["workshop"].code_guard.budgets == {}
 
 
+@pytest.mark.server
 def test_a_wrong_room_and_a_wrong_token_in_a_real_room_get_the_same_answer(tmp_path):
     server = Server(tmp_path / "same.db").start()
     try:
@@ -264,6 +265,7 @@ def test_the_setting_is_documented_in_help_and_readme():
     assert "WORKSHOP_REQUIRE_ORGANIZER_KEY" in (ROOT / "README.md").read_text()
 
 
+@pytest.mark.server
 def test_the_setting_is_read_from_the_environment_by_a_real_server(tmp_path):
     server = Server(tmp_path / "env.db", env={"WORKSHOP_REQUIRE_ORGANIZER_KEY": "1"}).start()
     try:
@@ -317,6 +319,7 @@ async def phones_join_and_connect(url: str, code: str, count: int, typos: int) -
     return results
 
 
+@pytest.mark.server
 def test_two_hundred_phones_behind_one_address_all_join_while_ten_mistype(venue):
     workshop = venue.create_workshop()
     results = asyncio.run(asyncio.wait_for(
@@ -330,6 +333,7 @@ def test_two_hundred_phones_behind_one_address_all_join_while_ten_mistype(venue)
         console.close()
 
 
+@pytest.mark.server
 def test_probing_codes_from_one_address_is_bounded_and_another_address_is_not_slowed(venue):
     workshop = venue.create_workshop()
     prober = {"X-Forwarded-For": "198.51.100.66"}
