@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 0.0.0.0
 PORT ?= 5000
 
-.PHONY: run test lint bench bench-quick clean
+.PHONY: run test test-fast lint bench bench-quick clean
 
 # One stamp per set: `make run` installs only what the server needs ($(RUNTIME)); `make test` adds the
 # tools ($(STAMP)), and a `make run` after it finds both sets in place and installs nothing.
@@ -28,9 +28,15 @@ $(STAMP): requirements.txt requirements-dev.txt $(RUNTIME)
 run: $(RUNTIME)
 	$(BIN)/python -m workshop --host $(HOST) --port $(PORT)
 
+# The whole pyramid, what CI runs: the pure core and the in-process app, then real servers and browsers,
+# two at a time (pytest-xdist; each file stays on one worker, in order, since its tests share a server).
 test: $(STAMP)
 	$(BIN)/python -m ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# The first two tiers only (no process, no browser): under 30 s.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not server and not browser"
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

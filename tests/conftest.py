@@ -1,5 +1,9 @@
 """Fixtures for the three tiers: the pure core (none), the app in process (`app`, `client`), real servers."""
 
+import os
+import shutil
+import tempfile
+
 import pytest
 
 from . import support
@@ -7,6 +11,20 @@ from .in_process import make_app
 from .support import Server
 
 PROCESS_TIERS = ("server", "browser")
+TMPFS = "/dev/shm"
+
+
+def pytest_configure(config):
+    """Keep the tests' files on tmpfs when it has room: the SQLite files are real, their fsyncs free.
+
+    On this machine's disk the fsyncs alone took the stateful test from 10 s to 38 s. A kill -9
+    loses nothing either way (the page cache survives a process); no test here simulates a power cut.
+    A container's small /dev/shm (64 MB by default) is left alone, and so is an explicit --basetemp.
+    """
+    if config.option.basetemp or not os.access(TMPFS, os.W_OK):
+        return
+    if shutil.disk_usage(TMPFS).free > 1 << 30:
+        tempfile.tempdir = TMPFS
 
 
 @pytest.hookimpl(tryfirst=True)
