@@ -34,9 +34,9 @@ test: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-# The first two tiers only (no process, no browser): under 30 s.
+# The first two tiers only (the pure core and the app in process; no server, no browser).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not server and not browser"
+	$(BIN)/python -m pytest -n 2 -m "not server and not browser"
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

@@ -12,9 +12,10 @@ from bench.simulate import Crowd, Network, random_answers
 from .support import ROOT, Server, facilitator, wait_until
 
 
-@pytest.fixture
-def slow_server(tmp_path):
-    running = Server(tmp_path / "x.db", "--time-scale", "0.01").start()
+@pytest.fixture(scope="module")
+def slow_server(tmp_path_factory):
+    """One real server for the module: each test opens its own workshop on it."""
+    running = Server(tmp_path_factory.mktemp("simulate") / "x.db", "--time-scale", "0.01").start()
     yield running
     running.stop()
 
