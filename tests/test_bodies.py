@@ -12,10 +12,8 @@ from .in_process import create_workshop, make_app
 
 @pytest.fixture(scope="module")
 def http(tmp_path_factory):
-    """Flask's test client over one app for the module: these requests change no room they share."""
-    app = make_app(tmp_path_factory.mktemp("bodies"))
-    yield app.test_client()
-    app.extensions["workshop"].stop()
+    """Flask's test client over one app for the module: each test opens its own workshop, if any."""
+    return make_app(tmp_path_factory.mktemp("bodies")).test_client()
 
 
 def assert_alive(http) -> None:

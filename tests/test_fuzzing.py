@@ -46,7 +46,6 @@ def fuzzed(tmp_path_factory):
     with Logged() as log:
         app.log = log
         yield app
-    app.extensions["workshop"].stop()
 
 
 def facilitator_auth(workshop: dict) -> dict:
