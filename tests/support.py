@@ -16,6 +16,10 @@ import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Set by conftest for each test: only tests marked `server` or `browser` may start a process, so
+# `make test-fast` (-m "not server and not browser") never starts one by accident.
+PROCESS_ALLOWED = True
+
 
 def free_port() -> int:
     """Return a free TCP port on the loopback interface."""
@@ -50,6 +54,7 @@ class Server:
 
     def start(self) -> Server:
         """Start the server and wait until it answers."""
+        assert PROCESS_ALLOWED, "this test starts a real server: mark it @pytest.mark.server (or browser)"
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "workshop", "--host", "127.0.0.1", "--port", str(self.port),

@@ -16,6 +16,8 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from workshop.core.agenda import parse_agenda
 from workshop.core.room import Room, Settings
 from workshop.shell.ballot import mark
@@ -204,6 +206,7 @@ def test_the_attacks_link_and_order_every_answer_in_the_old_storage(tmp_path):
 
 # -- the server's own storage --------------------------------------------------------------------
 
+@pytest.mark.server
 def test_the_attacks_learn_nothing_from_the_ballot_box_of_a_real_server(server):
     workshop = server.create_workshop("quick-connect")
     code = workshop["code"]

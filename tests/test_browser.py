@@ -36,6 +36,8 @@ from .browser_support import (
 )
 from .support import Server
 
+pytestmark = pytest.mark.browser
+
 ORGANIZER_KEY = "organizer-key-for-tests"
 # A turn of 2 minutes lasts 30 s: long enough to reload a phone and keep another offline for 10 s in one turn.
 TIME_SCALE = 0.25

@@ -17,6 +17,8 @@ import pytest
 from .browser_support import AXE, CHROMIUM, DESKTOP, LAUNCH_ARGS, require_browser
 from .support import Server, attendee
 
+pytestmark = pytest.mark.browser
+
 ORGANIZER_KEY = "organizer-key-for-tests"
 # Names that appear nowhere in the agenda's text, so that finding one on the wall can only be a leak.
 NAMES = ["Zuzanna", "Oluwaseun", "Bartholomew", "Xiomara", "Quentin"]

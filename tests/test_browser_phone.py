@@ -25,6 +25,8 @@ from .browser_support import (
 from .samples import QUESTIONS
 from .support import Server, attendee, facilitator
 
+pytestmark = pytest.mark.browser
+
 SMALL = {"width": 320, "height": 568}
 OTHERS = ["Ben", "Eli", "Sam"]
 MESSAGE = "Two minutes left: begin to wrap up gently, and thank each other."

@@ -6,6 +6,8 @@ import requests
 from .browser_support import CHROMIUM, LAUNCH_ARGS, require_browser
 from .support import attendee, facilitator
 
+pytestmark = pytest.mark.browser
+
 HOSTILE = [
     '<img src=x onerror="window.__pwned=1">',
     "<script>window.__pwned=1</script>",

@@ -20,6 +20,7 @@ from workshop import create_app
 from workshop.core.limits import CodeGuard, Crowded, address_key
 from workshop.shell.codes import CODE_ALPHABET
 
+from .in_process import Socket, create_workshop, join
 from .support import ROOT, Server, facilitator
 
 
@@ -183,24 +184,16 @@ def test_routes_that_need_not_know_whether_a_code_exists_do_not_tell(fast):
     assert fast.extensions["workshop"].code_guard.budgets == {}
 
 
-def test_a_wrong_room_and_a_wrong_token_in_a_real_room_get_the_same_answer(tmp_path):
-    server = Server(tmp_path / "same.db").start()
-    try:
-        workshop = server.create_workshop()
-        token = server.join(workshop["code"], "Ana")["token"]
-        refusals = []
-        for code, tok in (("WRXNG8", token), (workshop["code"], "t" * 32), ("WRXNG9", "t" * 32)):
-            client = sio.Client(reconnection=False)
-            seen = []
-            client.on("connect_error", lambda data=None, seen=seen: seen.append(data))
-            with pytest.raises(sio.exceptions.ConnectionError):
-                client.connect(server.url, auth={"role": "attendee", "code": code, "token": tok},
-                               transports=["websocket"], wait_timeout=5)
-            refusals.append(seen[-1])
-        assert refusals[0] == refusals[1] == refusals[2]
-        assert refusals[0]["data"]["code"] == "unknown_attendee"
-    finally:
-        server.stop()
+def test_a_wrong_room_and_a_wrong_token_in_a_real_room_get_the_same_answer(app, client):
+    workshop = create_workshop(client)
+    token = join(client, workshop["code"], "Ana")["token"]
+    refusals = []
+    for code, tok in (("WRXNG8", token), (workshop["code"], "t" * 32), ("WRXNG9", "t" * 32)):
+        phone = Socket(app, {"role": "attendee", "code": code, "token": tok})
+        assert not phone.connected
+        refusals.append(phone.refused)
+    assert refusals[0] == refusals[1] == refusals[2]
+    assert refusals[0]["data"]["code"] == "unknown_attendee"
 
 
 # -- creating workshops -------------------------------------------------------------------------------
@@ -264,6 +257,7 @@ def test_the_setting_is_documented_in_help_and_readme():
     assert "WORKSHOP_REQUIRE_ORGANIZER_KEY" in (ROOT / "README.md").read_text()
 
 
+@pytest.mark.server
 def test_the_setting_is_read_from_the_environment_by_a_real_server(tmp_path):
     server = Server(tmp_path / "env.db", env={"WORKSHOP_REQUIRE_ORGANIZER_KEY": "1"}).start()
     try:
@@ -317,6 +311,7 @@ async def phones_join_and_connect(url: str, code: str, count: int, typos: int) -
     return results
 
 
+@pytest.mark.server
 def test_two_hundred_phones_behind_one_address_all_join_while_ten_mistype(venue):
     workshop = venue.create_workshop()
     results = asyncio.run(asyncio.wait_for(
@@ -330,6 +325,7 @@ def test_two_hundred_phones_behind_one_address_all_join_while_ten_mistype(venue)
         console.close()
 
 
+@pytest.mark.server
 def test_probing_codes_from_one_address_is_bounded_and_another_address_is_not_slowed(venue):
     workshop = venue.create_workshop()
     prober = {"X-Forwarded-For": "198.51.100.66"}

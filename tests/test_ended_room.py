@@ -141,6 +141,7 @@ def test_an_ended_room_leaves_memory_and_its_console_opens_only_with_its_key(app
     assert app.test_client().get(f"/facilitate/{code}").status_code == 200
 
 
+@pytest.mark.server
 def test_an_ended_workshops_console_page_and_report_open_after_a_restart_without_a_socket(tmp_path):
     server = Server(tmp_path / "ended.db").start()
     try:

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 import requests
 import socketio
 
@@ -23,6 +24,8 @@ from workshop.shell.ballot import mark
 
 from .proxy import Proxy
 from .support import ROOT, Phone, Server, facilitator, wait_until
+
+pytestmark = pytest.mark.server
 
 FIGURES = ROOT / "artifacts" / "faults.json"
 

@@ -208,6 +208,7 @@ def polling_handshake(url: str, origin: str) -> requests.Response:
     return requests.get(f"{url}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}, timeout=5)
 
 
+@pytest.mark.server
 def test_make_run_puts_the_lan_address_in_every_link_even_for_a_console_opened_on_localhost(everywhere):
     lan = f"http://{links.lan_address()}:{everywhere.port}"
     assert not links.is_loopback(links.host_of(lan))
@@ -231,6 +232,7 @@ def test_make_run_puts_the_lan_address_in_every_link_even_for_a_console_opened_o
     assert f"Attendees join at: {lan}/join" in out and "Phones can't reach" not in out
 
 
+@pytest.mark.server
 def test_a_phone_reaches_the_server_through_the_lan_address_and_joins(everywhere):
     lan = f"http://{links.lan_address()}:{everywhere.port}"
     code = everywhere.create_workshop()["code"]
@@ -243,6 +245,7 @@ def test_a_phone_reaches_the_server_through_the_lan_address_and_joins(everywhere
         phone.close()
 
 
+@pytest.mark.server
 def test_listening_everywhere_keeps_sockets_same_origin(everywhere):
     lan = f"http://{links.lan_address()}:{everywhere.port}"
     phone = polling_handshake(lan, origin=lan)
@@ -258,6 +261,7 @@ def test_listening_everywhere_keeps_sockets_same_origin(everywhere):
                 assert refused.status_code == 400 and "Access-Control-Allow-Origin" not in refused.headers
 
 
+@pytest.mark.server
 def test_a_server_kept_to_loopback_says_so_in_the_console_and_the_terminal(tmp_path):
     server = Server(tmp_path / "alone.db").start()  # --host 127.0.0.1
     try:

@@ -247,6 +247,7 @@ def permissive_umask():
     os.umask(old)
 
 
+@pytest.mark.server
 def test_the_organizer_key_is_printed_once_when_made_and_never_again(tmp_path, permissive_umask):
     server = Server(tmp_path / "server.db")
     del server.env["WORKSHOP_ORGANIZER_KEY"]
@@ -269,6 +270,7 @@ def test_the_organizer_key_is_printed_once_when_made_and_never_again(tmp_path, p
     assert log.count(f"kept in {key_file} (never printed again)") == 2
 
 
+@pytest.mark.server
 def test_a_key_set_in_the_environment_is_never_printed_nor_written(tmp_path):
     server = Server(tmp_path / "server.db").start()
     server.stop()
@@ -276,6 +278,7 @@ def test_a_key_set_in_the_environment_is_never_printed_nor_written(tmp_path):
     assert not (tmp_path / "instance" / "organizer.key").exists()
 
 
+@pytest.mark.server
 def test_the_database_its_wal_and_shm_and_every_key_file_are_owner_only(tmp_path, permissive_umask):
     server = Server(tmp_path / "server.db")
     del server.env["WORKSHOP_ORGANIZER_KEY"]
@@ -298,6 +301,7 @@ ANSWERS = ["Quillwort-{i} remembers the lighthouse", "مرحبا-{i} بالجم�
            "Ελπίδα-{i} πάντα", "🦉-{i} 🌊"]
 
 
+@pytest.mark.server
 def test_no_log_line_reveals_anything_about_answers(tmp_path):
     # With the access log on: the most a deployment can be told to log.
     server = Server(tmp_path / "server.db", "--time-scale", "0.01", "--access-log").start()

@@ -8,7 +8,7 @@ import re
 import openpyxl
 import pypdf
 
-from .support import attendee, facilitator
+from .in_process import attendee, create_workshop, facilitator
 from .test_reports import answers, organizer_session
 
 K = 5
@@ -18,11 +18,11 @@ class Downloads:
     """Everything an organizer can see of one workshop's results, fetched at one moment."""
 
     def __init__(self, session, base: str):
-        self.page = session.get(base, timeout=5).text
-        self.csv = session.get(base + ".csv", timeout=5).content
-        book = openpyxl.load_workbook(io.BytesIO(session.get(base + ".xlsx", timeout=5).content))
+        self.page = session.get(base).get_data(as_text=True)
+        self.csv = session.get(base + ".csv").get_data()
+        book = openpyxl.load_workbook(io.BytesIO(session.get(base + ".xlsx").get_data()))
         self.sheets = {sheet.title: [row for row in sheet.iter_rows(values_only=True)] for sheet in book}
-        pdf = pypdf.PdfReader(io.BytesIO(session.get(base + ".pdf", timeout=5).content))
+        pdf = pypdf.PdfReader(io.BytesIO(session.get(base + ".pdf").get_data()))
         self.pdf = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pdf.pages))
 
     def data(self) -> dict:
@@ -43,15 +43,15 @@ def _without_notes(html: str) -> str:
     return re.sub(r"\s+", " ", html)
 
 
-def test_a_reopened_form_shows_new_results_only_once_k_more_have_answered(server):
-    workshop = server.create_workshop("quick-connect")
+def test_a_reopened_form_shows_new_results_only_once_k_more_have_answered(app):
+    workshop = create_workshop(app.test_client(), "quick-connect")
     code = workshop["code"]
-    console = facilitator(server, workshop)
-    phones = [attendee(server, code, f"Person {i}") for i in range(2 * K + 1)]
+    console = facilitator(app, workshop)
+    phones = [attendee(app, code, f"Person {i}") for i in range(2 * K + 1)]
     assert console.send("open_feedback") == {"ok": True}
-    questions = console.wait_for(lambda c: c.latest("room")["step"].get("questions"))
-    session = organizer_session(server)
-    base = f"{server.url}/reports/{code}"
+    questions = console.sees(lambda c: c.latest("room")["step"].get("questions"))
+    session = organizer_session(app)
+    base = f"/reports/{code}"
 
     def answer(who: range) -> None:
         for i in who:
@@ -90,17 +90,17 @@ def test_a_reopened_form_shows_new_results_only_once_k_more_have_answered(server
     assert all(f"Thanks {i} 🌿" in after.page for i in range(1, 2 * K + 1))
 
 
-def test_results_below_k_stay_hidden_however_often_the_form_is_closed(server):
-    workshop = server.create_workshop("quick-connect")
+def test_results_below_k_stay_hidden_however_often_the_form_is_closed(app):
+    workshop = create_workshop(app.test_client(), "quick-connect")
     code = workshop["code"]
-    console = facilitator(server, workshop)
-    phones = [attendee(server, code, f"Person {i}") for i in range(K - 1)]
+    console = facilitator(app, workshop)
+    phones = [attendee(app, code, f"Person {i}") for i in range(K - 1)]
     questions = None
-    session = organizer_session(server)
+    session = organizer_session(app)
     for phone in phones:
         assert console.send("open_feedback") == {"ok": True}
-        questions = questions or console.wait_for(lambda c: c.latest("room")["step"].get("questions"))
+        questions = questions or console.sees(lambda c: c.latest("room")["step"].get("questions"))
         assert phone.send("send_feedback", {"answers": answers(phones.index(phone) + 1, questions)})["ok"]
         assert console.send("close_feedback") == {"ok": True}
-        seen = Downloads(session, f"{server.url}/reports/{code}")
+        seen = Downloads(session, f"/reports/{code}")
         assert "Thanks" not in seen.page + seen.pdf + seen.csv.decode("utf-8-sig") + repr(seen.sheets)

@@ -8,8 +8,8 @@ from importlib.metadata import packages_distributions
 
 from .support import ROOT
 
-DEV_TOOLS = {"pytest", "hypothesis", "ruff", "pypdf", "playwright", "gevent", "requests", "websocket-client",
-             "aiohttp"}
+DEV_TOOLS = {"pytest", "pytest-xdist", "hypothesis", "ruff", "pypdf", "playwright", "gevent", "requests",
+             "websocket-client", "aiohttp"}
 
 
 def normal(name: str) -> str:

@@ -12,9 +12,10 @@ from bench.simulate import Crowd, Network, random_answers
 from .support import ROOT, Server, facilitator, wait_until
 
 
-@pytest.fixture
-def slow_server(tmp_path):
-    running = Server(tmp_path / "x.db", "--time-scale", "0.01").start()
+@pytest.fixture(scope="module")
+def slow_server(tmp_path_factory):
+    """One real server for the module: each test opens its own workshop on it."""
+    running = Server(tmp_path_factory.mktemp("simulate") / "x.db", "--time-scale", "0.01").start()
     yield running
     running.stop()
 
@@ -32,6 +33,7 @@ async def until(predicate, timeout=5.0):
     raise AssertionError("timed out")
 
 
+@pytest.mark.server
 def test_ten_bots_agree_pair_up_and_share_one_deadline(slow_server):
     workshop = slow_server.create_workshop("quick-connect")
     console = facilitator(slow_server, workshop)
@@ -68,6 +70,7 @@ def test_ten_bots_agree_pair_up_and_share_one_deadline(slow_server):
     wait_until(lambda: (console.latest("feedback_count") or {}).get("responses") == 10, what="ten responses")
 
 
+@pytest.mark.server
 def test_command_line_prints_the_report_as_json_last(slow_server):
     workshop = slow_server.create_workshop("quick-connect")
     out = subprocess.run(
@@ -81,6 +84,7 @@ def test_command_line_prints_the_report_as_json_last(slow_server):
     assert report["checks"]["joined"] == 3 and report["checks"]["same_step"]
 
 
+@pytest.mark.server
 def test_a_wrong_code_counts_as_a_failed_join(slow_server):
     async def scenario():
         crowd = await Crowd.start(slow_server.url, "ZZZZZZ", 2)

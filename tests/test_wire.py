@@ -1,0 +1,123 @@
+"""What only the wire carries, against one real server: oversized, nested, undecodable and odd packets.
+
+Flask-SocketIO's test client skips Engine.IO, so the 16 KB message limit, the transports and the
+decoding of raw packets are tested here, over real websockets and long-polling.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+import socketio
+import websocket
+
+from .support import Server, wait_until
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def wire(tmp_path_factory):
+    """A real server for the module, with the agendas' real durations so that timers hold still."""
+    folder = tmp_path_factory.mktemp("wire")
+    server = Server(folder / "wire.db", "--grace", "60").start()
+    yield server
+    server.stop()
+
+
+class LogWatch:
+    """What the server logged since a point in time."""
+
+    def __init__(self, server: Server):
+        self.server, self.start = server, len(server.output())
+
+    def since(self) -> str:
+        return self.server.output()[self.start:]
+
+
+def assert_alive(server: Server) -> None:
+    assert server.process.poll() is None, server.output()[-3000:]
+    assert requests.get(server.url + "/healthz", timeout=5).json() == {"ok": True}
+
+
+def raw_client(server: Server, auth: dict, transport: str = "websocket") -> socketio.Client:
+    client = socketio.Client(reconnection=False, request_timeout=5)
+    client.connect(server.url, auth=auth, transports=[transport], wait_timeout=5)
+    return client
+
+
+def attendee_auth(server: Server, name: str) -> dict:
+    workshop = server.create_workshop()
+    joined = server.join(workshop["code"], name)
+    return {"role": "attendee", "code": workshop["code"], "token": joined["token"]}
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_a_socket_message_over_16_kb_closes_the_connection(wire, transport):
+    auth = attendee_auth(wire, "Big")
+    client = raw_client(wire, auth, transport)
+    try:
+        assert client.call("sync_clock", {})["ok"]
+        with pytest.raises(socketio.exceptions.TimeoutError):
+            client.call("ask_moment", {"needed": True, "padding": "x" * 17_000}, timeout=2)
+        wait_until(lambda: not client.connected, timeout=10, what="the connection to close")
+    finally:
+        client.disconnect()
+    assert_alive(wire)
+    again = raw_client(wire, auth)
+    try:
+        assert again.call("ask_moment", {"needed": True}) == {"ok": True}
+    finally:
+        again.disconnect()
+
+
+def test_a_deeply_nested_socket_message_is_dropped_and_the_connection_goes_on(wire):
+    auth = attendee_auth(wire, "Deep")
+    ws = websocket.create_connection(f"ws://127.0.0.1:{wire.port}/socket.io/?EIO=4&transport=websocket",
+                                     timeout=5)
+    try:
+        assert ws.recv().startswith("0")
+        ws.send("40" + json.dumps(auth))
+        ws.send('421["ask_moment",' + "[" * 5000 + "]" * 5000 + "]")
+        ws.send('422["sync_clock",{}]')
+        received = []
+        wait_until(lambda: received.append(ws.recv()) or any(m.startswith("432") for m in received),
+                   timeout=5, what="the next acknowledgement")
+        assert not any(m.startswith("431") and "Traceback" in m for m in received)
+    finally:
+        ws.close()
+    assert_alive(wire)
+
+
+def test_undecodable_socket_messages_leave_no_traceback_in_the_log(wire):
+    log = LogWatch(wire)
+    ws = websocket.create_connection(f"ws://127.0.0.1:{wire.port}/socket.io/?EIO=4&transport=websocket",
+                                     timeout=5)
+    try:
+        ws.recv()
+        ws.send("40")
+        for packet in ('421["ask_moment",' + "[" * 5000 + "]" * 5000 + "]", '422["ask_moment",{', "42x"):
+            ws.send(packet)
+    finally:
+        ws.close()
+    assert_alive(wire)
+    assert "Traceback" not in log.since()
+
+
+def test_an_event_named_star_leaves_the_connection_and_the_server_working(wire):
+    """A literal "*" reaches the catch-all handler without its name (python-socketio 5.18,
+    Flask-SocketIO 5.7): the payload is taken for a sid, so the answer is `('', 400)` or none at all.
+    """
+    client = raw_client(wire, attendee_auth(wire, "Star"))
+    try:
+        client.call("sync_clock", {}, timeout=5)
+        for data in ("", "abc"):
+            assert client.call("*", data, timeout=5) != {"ok": True}
+        with pytest.raises(socketio.exceptions.TimeoutError):
+            client.call("*", {}, timeout=1)
+        assert client.call("sync_clock", {}, timeout=5)["ok"] is True
+    finally:
+        client.disconnect()
+    assert_alive(wire)
