@@ -27,6 +27,7 @@ from ..core.feedback import summarize
 from ..core.limits import RateLimit
 from ..core.report import chart
 from . import links
+from .agendas import Shelf
 from .api import json_body
 from .codes import normal_code
 from .keys import digest, key_fingerprint, new_secret, report_key, same
@@ -137,7 +138,16 @@ def overview():
         return render_template("organizer_login.html", error=error), 403 if error else 200
     rng = random.Random()
     workshops = [build_report(code, rng) for code in live().store.rooms()]
-    return render_template("organizer.html", workshops=workshops)
+    return render_template("organizer.html", workshops=workshops, agendas=Shelf(live().store).all())
+
+
+@bp.post("/organizer/agendas/<agenda_id>/delete")
+def delete_agenda(agenda_id: str):
+    """Delete a studio agenda from the organizer page; workshops run from it keep their copy."""
+    if not is_organizer():
+        abort(403)
+    Shelf(live().store).delete(agenda_id)
+    return redirect(url_for("organizer.overview"), code=303)
 
 
 @bp.post("/organizer/logout")
