@@ -14,7 +14,7 @@ function tools(what, name, index, count, extra = {}) {
   const button = (action, label, disabled) => el("button", {
     type: "button", class: "button button-quiet small", dataset: { action, index: String(index), focus: `${action}:${extra.prefix || ""}${index}`, ...extra.data },
     "aria-disabled": disabled ? "true" : null,
-  }, label, hidden(` ${name}`));
+  }, label, el("span", { class: "visually-hidden", dataset: { toolName: what } }, ` ${name}`));
   return el("div", { class: "item-tools", role: "group", "aria-label": `${what} ${index + 1}` },
     button(`${what}-up`, "Move up", index === 0),
     button(`${what}-down`, "Move down", index === count - 1),
@@ -169,4 +169,15 @@ function questionCard(q, n, count, path) {
     field({ path: `${at}.required`, kind: "checkbox", label: "An answer is required", value: q.required ?? (type === "scale" || type === "single") }),
     specific(),
     tools("question", `question ${n + 1}`, n, count, { prefix: `${path}/`, data: { step: path } }));
+}
+
+/** Keep a step's buttons named after its title as the title is typed ("Move up step 3: First round"). */
+export function renameStep(root, index, title) {
+  const card = root.querySelector(`.step-card[data-index="${index}"]`);
+  if (!card) return;
+  const head = card.querySelector(".step-head");
+  const label = card.querySelector(".step-title").textContent.split(" · ")[1];
+  for (const span of head.querySelectorAll('[data-tool-name="step"]')) {
+    span.textContent = ` step ${index + 1}: ${title.trim() || label}`;
+  }
 }

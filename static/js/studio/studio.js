@@ -2,7 +2,7 @@
 import { el, replace } from "../dom.js";
 import { apply, drop, retype } from "./actions.js";
 import { call, download, fileNameOf } from "./api.js";
-import { renderEditor } from "./editor.js";
+import { renameStep, renderEditor } from "./editor.js";
 import { readControl } from "./fields.js";
 import { setPath, spokenMinutes, totalMinutes } from "./model.js";
 import { Preview, themeRules, viewsOf } from "./preview.js";
@@ -134,6 +134,8 @@ function changed(control, committed) {
   } else {
     setPath(source, path, readControl(control));
     updateTotal();
+    const title = /^steps\[(\d+)\]\.title$/.exec(path);
+    if (title) renameStep(editor, Number(title[1]) - 1, control.value);
   }
   say($("save-status"), dirty() ? "Changes not saved yet." : "");
   scheduleCheck();
