@@ -52,7 +52,7 @@ function focus(key) {
 
 function updateTotal() {
   const total = totalMinutes(source);
-  const planned = typeof source.minutes === "number" ? ` of the ${source.minutes} planned` : "";
+  const planned = typeof source.minutes === "number" ? ` (${source.minutes} planned)` : "";
   $("total").textContent = `${spokenMinutes(total)} of timers${planned}`;
 }
 
@@ -62,7 +62,7 @@ function dirty() {
 
 function markSaved(version) {
   saved = JSON.stringify(source);
-  say($("save-status"), version ? `Saved as version ${version}.` : "");
+  say($("save-status"), version ? `Saved as version ${version}.` : "", "ok");
 }
 
 // -- checking with the server's validator --------------------------------------------------------
@@ -294,7 +294,20 @@ guarded("open-version", async () => {
 
 // -- start -----------------------------------------------------------------------------------------
 
+/** Let the top bar scroll away except its last line, so that the total stays in sight on any screen. */
+function keepTotalInSight() {
+  const bar = document.querySelector(".studio-bar");
+  const line = $("total-line");
+  const place = () => {
+    const above = line.getBoundingClientRect().top - bar.getBoundingClientRect().top - 8;
+    bar.style.top = `${-Math.max(0, above)}px`;
+  };
+  new ResizeObserver(place).observe(bar);
+  place();
+}
+
 async function load() {
+  keepTotalInSight();
   themeRules();
   setTheme(window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
   document.querySelector(`input[name=theme][value=${$("phone").classList.contains("theme-dark") ? "dark" : "light"}]`).checked = true;
