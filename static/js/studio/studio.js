@@ -5,7 +5,7 @@ import { call, download, fileNameOf } from "./api.js";
 import { renameStep, renderEditor } from "./editor.js";
 import { readControl } from "./fields.js";
 import { setPath, spokenMinutes, totalMinutes } from "./model.js";
-import { Preview, themeRules, viewsOf } from "./preview.js";
+import { PreviewPanel } from "./panel.js";
 import { show } from "./problems.js";
 import { Tweaks } from "./tweaks.js";
 
@@ -15,7 +15,7 @@ const KEY = new URLSearchParams(location.hash.slice(1)).get("key") || "";
 const $ = (id) => document.getElementById(id);
 const editor = $("editor");
 const problemsBox = $("problems");
-const preview = new Preview($("phone-screen"));
+const panel = new PreviewPanel();
 const tweaks = new Tweaks($("tweaks"));
 
 let source = null;
@@ -79,7 +79,7 @@ async function check() {
   showProblems(answer.data.problems);
   if (answer.data.agenda) checked = answer.data.agenda;
   $("preview-stale").hidden = Boolean(answer.data.agenda) || !checked;
-  refreshPreviewChoices();
+  panel.refresh(checked);
 }
 
 function showProblems(problems) {
@@ -90,34 +90,6 @@ function showProblems(problems) {
     if (button) button.setAttribute("aria-disabled", blocked ? "true" : "false");
   }
   $("start-blocked").hidden = !blocked;
-}
-
-// -- the preview ---------------------------------------------------------------------------------
-
-function refreshPreviewChoices() {
-  const stepSelect = $("preview-step");
-  const before = stepSelect.value;
-  const steps = checked ? checked.steps : [];
-  replace(stepSelect, steps.map((step, i) => el("option", { value: String(i) }, `${i + 1}. ${step.title}`)));
-  stepSelect.value = before && Number(before) < steps.length ? before : "0";
-  refreshViews();
-}
-
-function refreshViews() {
-  const viewSelect = $("preview-view");
-  const before = viewSelect.value;
-  const step = checked && checked.steps[Number($("preview-step").value)];
-  const views = step ? viewsOf(step) : [];
-  replace(viewSelect, views.map(([value, label]) => el("option", { value }, label)));
-  if (views.some(([value]) => value === before)) viewSelect.value = before;
-  $("preview-view-field").hidden = views.length < 2;
-  preview.show(checked, Number($("preview-step").value), viewSelect.value);
-}
-
-function setTheme(theme) {
-  const phone = $("phone");
-  phone.classList.toggle("theme-dark", theme === "dark");
-  phone.classList.toggle("theme-light", theme === "light");
 }
 
 // -- the editor's events ---------------------------------------------------------------------------
@@ -180,11 +152,6 @@ problemsBox.addEventListener("click", (event) => {
   if (control) control.focus();
 });
 
-$("preview-step").addEventListener("change", refreshViews);
-$("preview-view").addEventListener("change", refreshViews);
-for (const radio of document.querySelectorAll("input[name=theme]")) {
-  radio.addEventListener("change", () => setTheme(radio.value));
-}
 
 // -- saving, exporting, copying, starting ------------------------------------------------------------
 
@@ -308,9 +275,7 @@ function keepTotalInSight() {
 
 async function load() {
   keepTotalInSight();
-  themeRules();
-  setTheme(window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
-  document.querySelector(`input[name=theme][value=${$("phone").classList.contains("theme-dark") ? "dark" : "light"}]`).checked = true;
+  panel.start();
   const url = MODE === "file" ? `/api/studio/files/${ID}` : `/api/studio/agendas/${ID}`;
   const answer = await call("GET", url, undefined, KEY);
   if (!answer.ok) {
@@ -322,7 +287,7 @@ async function load() {
   markSaved(null);
   draw();
   showProblems(answer.data.problems);
-  refreshPreviewChoices();
+  panel.refresh(checked);
   tweaks.reset(source);
   $("studio-body").hidden = false;
   if (MODE === "studio") {
