@@ -411,17 +411,36 @@ def _question(raw, path: str) -> dict:
 
 def parse_agenda(data: object, *, name: str, file: str) -> Agenda:
     """Check an agenda loaded from YAML and return it with its defaults filled in."""
-    try:
-        if data is None:
-            raise _Problem(None, "is empty")
-        _fields(data, "", TOP_FIELDS, "an agenda")
-        title = _text(data.get("title"), "title", 80)
-        summary = _text(data.get("summary"), "summary", 200, "")
-        minutes = _number(data.get("minutes"), "minutes", 1, 600, None, whole=True)
-        odd = _choice(data.get("odd"), "odd", ODD_CHOICES, "triad")
-        raw_steps = _list(data.get("steps"), "steps", 1, 60, "steps")
-    except _Problem as problem:
-        raise AgendaError(file, problem.message, field=problem.field) from None
+    agenda, problems = check_agenda(data, name=name, file=file)
+    if problems:
+        raise problems[0]
+    return agenda
+
+
+def check_agenda(data: object, *, name: str, file: str) -> tuple[Agenda | None, list[AgendaError]]:
+    """Check an agenda (from a file or the studio) and return it, or None, with every problem found.
+
+    The first problem is the one `parse_agenda` raises; after it the checks go on, one problem
+    per top-level field and per step, so that the studio can mark each field at once.
+    """
+    problems: list[AgendaError] = []
+
+    def top(check, *args):
+        try:
+            return check(*args)
+        except _Problem as problem:
+            problems.append(AgendaError(file, problem.message, field=problem.field))
+            return None
+
+    if data is None:
+        return None, [AgendaError(file, "is empty")]
+    if top(_fields, data, "", TOP_FIELDS, "an agenda") is None and not isinstance(data, dict):
+        return None, problems
+    title = top(_text, data.get("title"), "title", 80)
+    summary = top(_text, data.get("summary"), "summary", 200, "")
+    minutes = top(_number, data.get("minutes"), "minutes", 1, 600, None, True)
+    odd = top(_choice, data.get("odd"), "odd", ODD_CHOICES, "triad")
+    raw_steps = top(_list, data.get("steps"), "steps", 1, 60, "steps") or []
     steps: list[dict] = []
     for index, raw in enumerate(raw_steps):
         try:
@@ -429,7 +448,7 @@ def parse_agenda(data: object, *, name: str, file: str) -> Agenda:
             earlier = [s["kind"] for s in steps]
             if step["kind"] == "feedback" and "feedback" in earlier:
                 raise _Problem("kind", "an agenda has at most one feedback step "
-                                       f"(step {earlier.index('feedback') + 1} is one)")
+                                       f"(step {steps[earlier.index('feedback')]['index'] + 1} is one)")
             if step["kind"] == "round":
                 step["round"] = earlier.count("round") + 1
                 if step["pairing"] == "keep" and not {"pairing", "round"} & set(earlier):
@@ -438,11 +457,14 @@ def parse_agenda(data: object, *, name: str, file: str) -> Agenda:
         except _Problem as problem:
             label = raw.get("title") if isinstance(raw, dict) else None
             label = label.strip()[:60] if isinstance(label, str) else None
-            raise AgendaError(file, problem.message, step=index + 1, step_title=label or None,
-                              field=problem.field) from None
+            problems.append(AgendaError(file, problem.message, step=index + 1,
+                                        step_title=label or None, field=problem.field))
+            continue
         steps.append(step)
+    if problems:
+        return None, problems
     return Agenda(name=name, title=title, summary=summary, minutes=minutes, odd=odd,
-                  steps=tuple(map(Step.from_dict, steps)))
+                  steps=tuple(map(Step.from_dict, steps))), []
 
 
 class _Loader(yaml.SafeLoader):
@@ -474,8 +496,17 @@ def load_agenda(path: Path | str) -> Agenda:
     if not SLUG.fullmatch(path.stem):
         raise AgendaError(file, 'the file name must be lowercase letters, digits, "-" or "_" '
                                 "(like my-workshop.yaml)")
+    return parse_agenda(read_yaml(content, file), name=path.stem, file=file)
+
+
+def read_yaml(content: bytes | str, file: str) -> object:
+    """Read an agenda's YAML text as plain data, refusing what the loader refuses."""
+    if isinstance(content, str):
+        content = content.encode("utf-8", "surrogatepass")
+    if len(content) > MAX_BYTES:
+        raise AgendaError(file, f"is larger than the limit of {MAX_BYTES // 1024} KB")
     try:
-        data = yaml.load(content, Loader=_Loader)  # _Loader is a SafeLoader
+        return yaml.load(content, Loader=_Loader)  # _Loader is a SafeLoader
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -487,7 +518,6 @@ def load_agenda(path: Path | str) -> Agenda:
         raise AgendaError(file, f"not valid YAML: {error}") from None
     except RecursionError:
         raise AgendaError(file, "not valid YAML: it is nested too deeply") from None
-    return parse_agenda(data, name=path.stem, file=file)
 
 
 def load_agendas(folder: Path | str) -> tuple[dict[str, Agenda], list[AgendaError]]:

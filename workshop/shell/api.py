@@ -9,7 +9,8 @@ from .payload import BODIES
 
 # The HTTP status of each refusal the JSON API gives (docs/protocol.md).
 STATUS = {"bad_request": 400, "wrong_key": 403, "organizer_key_required": 403, "unknown_agenda": 404,
-          "room_unavailable": 404, "room_full": 409, "rate_limited": 429, "server_full": 503}
+          "room_unavailable": 404, "room_full": 409, "bad_agenda": 422, "not_a_tweak": 422,
+          "rate_limited": 429, "server_full": 503}
 
 
 def api_error(message: str, code: str, status: int, retry_after=None):

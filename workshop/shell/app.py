@@ -159,13 +159,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    from . import organizer, web
+    from . import organizer, studio, web
     app.add_template_filter(clock, "datetime")
     app.register_blueprint(web.bp)
     app.register_blueprint(organizer.bp)
     if app.config.get("REDIS_URL"):
         from . import peers
         app.register_blueprint(peers.bp)
+    app.register_blueprint(studio.bp)
     if app.config["CLOCK"]:
         live.start()
     return app

@@ -27,6 +27,7 @@ from ..core.feedback import summarize
 from ..core.limits import RateLimit
 from ..core.report import chart
 from . import links
+from .agendas import Shelf
 from .api import json_body
 from .codes import normal_code
 from .keys import digest, key_fingerprint, new_secret, report_key, same
@@ -143,7 +144,17 @@ def overview():
         peers = current_app.config["PEERS"].split(",")
         more, silent = peer_workshops(peers, current_app.config["SECRET_KEY"])
         workshops = sorted([*workshops, *more], key=lambda w: w["workshop"]["started_at"], reverse=True)
-    return render_template("organizer.html", workshops=workshops, silent=silent)
+    return render_template("organizer.html", workshops=workshops, silent=silent,
+                           agendas=Shelf(live().store).all())
+
+
+@bp.post("/organizer/agendas/<agenda_id>/delete")
+def delete_agenda(agenda_id: str):
+    """Delete a studio agenda from the organizer page; workshops run from it keep their copy."""
+    if not is_organizer():
+        abort(403)
+    Shelf(live().store).delete(agenda_id)
+    return redirect(url_for("organizer.overview"), code=303)
 
 
 @bp.post("/organizer/logout")

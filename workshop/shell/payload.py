@@ -134,9 +134,26 @@ class Id:
 
 
 @dataclass(frozen=True)
-class Object:
-    """A JSON object whose keys are checked further on (feedback answers, by the core)."""
+class Raw:
+    """Text taken as it is (a file's content, checked further on): up to `high` characters."""
 
+    high: int
+    type = "string"
+
+    def read(self, value, what: str) -> str:
+        if not isinstance(value, str) or len(value) > self.high:
+            raise Refusal(f"{what} must be text of at most {self.high} characters.", "bad_request")
+        return value
+
+    def values(self) -> str:
+        return f"0 to {self.high} characters, as they are"
+
+
+@dataclass(frozen=True)
+class Object:
+    """A JSON object whose keys are checked further on (feedback answers, an agenda: by the core)."""
+
+    holds: str = "question ids to answers, see `send_feedback`"
     type = "object"
 
     def read(self, value, what: str) -> dict:
@@ -145,7 +162,7 @@ class Object:
         return value
 
     def values(self) -> str:
-        return "question ids to answers, see `send_feedback`"
+        return self.holds
 
 
 @dataclass(frozen=True)
@@ -153,7 +170,7 @@ class Field:
     """One key of a payload: what it holds, and whether it may be left out (then `default`) or null."""
 
     name: str
-    kind: Whole | Flag | Choice | Text | Secret | Id | Object
+    kind: Whole | Flag | Choice | Text | Secret | Raw | Id | Object
     default: object = MISSING
     what: str | None = None
     nullable: bool = False
@@ -253,16 +270,32 @@ AUTH: dict[str, Schema] = {
 }
 
 JSON_OBJECT = "Send a JSON object with Content-Type: application/json."
+AGENDA_HOLDS = "an agenda as its YAML file has it, see docs/agendas.md"
+AGENDA = Field("agenda", Object(AGENDA_HOLDS), what="The agenda")
+ORGANIZER_KEY = Field("organizer_key", Secret(256), default=None, nullable=True)
 BODIES: dict[str, Schema] = {
     "POST /api/workshops": schema(
         Field("agenda", Text(80, strict=True)),
         Field("odd", Choice(("triad", "facilitator")), default=None),
-        Field("organizer_key", Secret(256), default=None, nullable=True),
+        ORGANIZER_KEY,
         not_object=JSON_OBJECT),
     "POST /api/join": schema(CODE, Field("name", Text(40, strict=True), what="Your name"),
                              not_object=JSON_OBJECT),
     "POST /reports/<CODE>/unlock": schema(Field("key", Secret(256)), code="wrong_key",
                                           says="That report link is not valid."),
+    "POST /api/studio/check": schema(AGENDA, not_object=JSON_OBJECT),
+    "POST /api/studio/agendas": schema(AGENDA, ORGANIZER_KEY, not_object=JSON_OBJECT),
+    "PUT /api/studio/agendas/<ID>": schema(AGENDA, not_object=JSON_OBJECT),
+    "POST /api/studio/export": schema(AGENDA, not_object=JSON_OBJECT),
+    "POST /api/studio/import": schema(Field("yaml", Raw(64 * 1024), what="The file"), not_object=JSON_OBJECT),
+    "POST /api/studio/workshops": schema(
+        Field("from", Choice(("file", "studio"))),
+        Field("agenda", Text(80, strict=True)),
+        Field("version", Whole(1, 1_000_000), default=None, nullable=True),
+        Field("tweaked", Object(AGENDA_HOLDS), default=None, nullable=True),
+        Field("odd", Choice(("triad", "facilitator")), default=None),
+        ORGANIZER_KEY,
+        not_object=JSON_OBJECT),
 }
 
 

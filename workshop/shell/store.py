@@ -101,6 +101,23 @@ MIGRATIONS = [
     """
     ALTER TABLE groups ADD COLUMN number INTEGER NOT NULL DEFAULT 0;
     """,
+    # Agendas written in the studio (shell/agendas.py): each save is a new version, never an
+    # overwrite; a workshop keeps its own copy in rooms.agenda, so deleting one loses no report.
+    """
+    CREATE TABLE studio_agendas (
+        id TEXT PRIMARY KEY,
+        key_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE studio_versions (
+        agenda_id TEXT NOT NULL REFERENCES studio_agendas(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        saved_at INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY (agenda_id, version)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 UPSERT_ATTENDEE = """
