@@ -18,6 +18,8 @@ from .browser_support import ARTIFACTS, AXE, BLOCKING, CHROMIUM, DESKTOP, LAUNCH
 from .support import ROOT, Server, attendee, facilitator
 from .test_browser_phone import FOCUSED
 
+pytestmark = pytest.mark.browser
+
 PROMPT = "What is alive in you tonight?"
 
 
