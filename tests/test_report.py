@@ -138,7 +138,19 @@ def test_xlsx_neutralises_formula_like_text_in_every_sheet(start):
     stored = payload.replace("\r", "\n")  # XML parsers read a bare CR as LF
     found = [cell.value for cell in cells if isinstance(cell.value, str) and stored in cell.value]
     assert len(found) >= 9
-    assert all(value == "'" + stored for value in found)
+    assert all(value == stored for value in found)
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in cells
+               if isinstance(cell.value, str) and stored in cell.value)
+
+
+def test_xlsx_shows_a_lone_dash_as_text_without_an_apostrophe():
+    report = make_report([])
+    report["workshop"]["ended_at"] = None
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(report)))
+    ended = next(row[1] for row in book["Summary"].iter_rows() if row[0].value == "Ended")
+    assert (ended.value, ended.data_type, ended.quotePrefix) == ("-", "s", True)
+    assert not [cell for cell in xlsx_cells(to_xlsx(report))
+                if isinstance(cell.value, str) and cell.value.startswith("'")]
 
 
 @FONT_CHOICES
