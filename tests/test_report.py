@@ -285,3 +285,16 @@ def test_scale_chart_marks_the_average_and_counts():
 
 def test_attendance_chart_describes_the_peak():
     assert "at most 21 present" in attendance_svg(make_report([]))
+
+
+def test_attendance_within_one_minute_is_drawn_as_one_labelled_bar():
+    report = make_report([])
+    report["workshop"]["ended_at"] = None
+    report["attendance"]["timeline"] = [[START, 0], [START + 20_000, 12], [START + 50_000, 21]]
+    root = parse_svg(attendance_svg(report))
+    ns = "{http://www.w3.org/2000/svg}"
+    bars = [el for el in root.iter(ns + "rect") if el.get("class") == "bar"]
+    assert len(bars) == 1 and float(bars[0].get("width")) > 0 and float(bars[0].get("height")) > 0
+    texts = [el.text for el in root.iter(ns + "text")]
+    assert "21 present" in texts and "2026-11-27 18:00 UTC" in texts
+    assert "at most 21 present" in root.find(ns + "desc").text
