@@ -2,11 +2,11 @@
 
 Not imported by the app; run by hand when the fonts need to change:
 
-    python workshop/fonts/make_fonts.py NOTO_DIR NotoSansCJK-Regular.ttc
+    python workshop/core/report/fonts/make_fonts.py NOTO_DIR NotoSansCJK-Regular.ttc
 
 NOTO_DIR holds the variable Noto fonts (NotoSans[wght].ttf, NotoSansArabic[wght].ttf,
-NotoSansHebrew[wght].ttf, NotoEmoji[wght].ttf), as published by the Noto project; the
-.ttc is Noto Sans CJK Regular (Debian's fonts-noto-cjk ships it).
+NotoSansHebrew[wght].ttf, NotoEmoji[wght].ttf and the SCRIPTS below), as published by the
+Noto project; the .ttc is Noto Sans CJK Regular (Debian's fonts-noto-cjk ships it).
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from fontTools.varLib import instancer
 
 HERE = Path(__file__).parent
 CJK_SC = 2  # Simplified Chinese glyph forms: the face most CJK answers will be written for
+# Scripts kept whole (every character, every shaping feature): small, and one of them for a
+# language is no use without all its conjuncts and vowel signs.
+SCRIPTS = ("Thai", "Devanagari", "Bengali", "Tamil")
 
 # Latin with its extensions and Vietnamese, Greek, Cyrillic, punctuation and common symbols.
 BODY = [(0x20, 0x24F), (0x250, 0x2FF), (0x300, 0x36F), (0x370, 0x3FF), (0x400, 0x52F),
@@ -92,6 +95,9 @@ def main(noto: Path, cjk: Path):
     save(static(noto / "NotoSansArabic[wght].ttf", 400), arabic, "NotoSansArabic-Regular.ttf")
     hebrew = codes([(0x590, 0x5FF), (0xFB1D, 0xFB4F), (0x200C, 0x200F), (0x20, 0x40)])
     save(static(noto / "NotoSansHebrew[wght].ttf", 400), hebrew, "NotoSansHebrew-Regular.ttf")
+    for script in SCRIPTS:
+        face = static(noto / f"NotoSans{script}[wght].ttf", 400)
+        save(face, set(face.getBestCmap()), f"NotoSans{script}-Regular.ttf")
     emoji = static(noto / "NotoEmoji[wght].ttf", 400)
     save(emoji, set(emoji.getBestCmap()), "NotoEmoji-Regular.ttf")
     # No layout features: they would pull in every region's variant glyphs (48,000 in all).
