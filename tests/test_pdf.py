@@ -185,3 +185,10 @@ def test_hebrew_with_point_vowel_and_cantillation_prints_whole():
     text = pdf_text(to_pdf(visible_report([word] * 5)))
     assert NOTE not in text
     assert not letters(word) - letters(text)
+
+
+def test_copied_chinese_and_japanese_text_has_no_gaps_between_characters():
+    data = to_pdf(visible_report([ANSWERS["chinese"], ANSWERS["japanese"]] * 3))
+    raw = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert ANSWERS["chinese"] in raw and ANSWERS["japanese"] in raw
+    assert "\x00" not in raw

@@ -28,7 +28,7 @@ FONTS = (
     ("Devanagari", FONT_DIR / "NotoSansDevanagari-Regular.ttf", None),
     ("Bengali", FONT_DIR / "NotoSansBengali-Regular.ttf", None),
     ("Tamil", FONT_DIR / "NotoSansTamil-Regular.ttf", None),
-    ("CJK", FONT_DIR / "NotoSansCJKsc-Regular.otf", None),
+    ("CJK", FONT_DIR / "NotoSansCJKsc-Regular.ttf", None),
     ("Emoji", FONT_DIR / "NotoEmoji-Regular.ttf", None),
 )
 # Without a Unicode font, Helvetica shows Latin-1; these keep common punctuation readable.

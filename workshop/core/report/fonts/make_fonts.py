@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 
 from fontTools import subset
-from fontTools.ttLib import TTCollection, TTFont
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTCollection, TTFont, newTable
 from fontTools.varLib import instancer
 
 HERE = Path(__file__).parent
@@ -83,6 +85,36 @@ def save(font: TTFont, unicodes: set[int], name: str, *, layout=("*",)):
     print(f"{name}: {(HERE / name).stat().st_size / 1024:.0f} KiB")
 
 
+def quadratic(font: TTFont) -> TTFont:
+    """Redraw a CFF font's outlines as TrueType quadratics (within 1/1000 em).
+
+    fpdf2 embeds a CID-keyed CFF font with its own encoding CMap, which some text extractors
+    (pypdf among them) read as a NUL before every character: copied CJK text came out as
+    "这 个 工 作 坊". A TrueType font is embedded as Identity-H, like every other face here.
+    """
+    glyphs = font.getGlyphSet()
+    glyf = newTable("glyf")
+    glyf.glyphOrder, glyf.glyphs = font.getGlyphOrder(), {}
+    for name in glyf.glyphOrder:
+        pen = TTGlyphPen(glyphs)
+        glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyf[name] = pen.glyph()
+    font["loca"], font["glyf"] = newTable("loca"), glyf
+    for table in ("CFF ", "VORG"):
+        if table in font:
+            del font[table]
+    maxp = font["maxp"] = newTable("maxp")
+    maxp.tableVersion, maxp.maxZones = 0x00010000, 1
+    for field in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                  "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+        setattr(maxp, field, 0)
+    font["head"].glyphDataFormat = 0
+    post = font["post"]
+    post.formatType, post.extraNames, post.mapping = 2.0, [], {}
+    font.sfntVersion = "\0\1\0\0"
+    return font
+
+
 def static(path: Path, weight: int) -> TTFont:
     return instancer.instantiateVariableFont(TTFont(path), {"wght": weight}, static=True)
 
@@ -102,6 +134,10 @@ def main(noto: Path, cjk: Path):
     save(emoji, set(emoji.getBestCmap()), "NotoEmoji-Regular.ttf")
     # No layout features: they would pull in every region's variant glyphs (48,000 in all).
     save(TTCollection(cjk).fonts[CJK_SC], cjk_codes(), "NotoSansCJKsc-Regular.otf", layout=())
+    cff = HERE / "NotoSansCJKsc-Regular.otf"
+    quadratic(TTFont(cff)).save(HERE / "NotoSansCJKsc-Regular.ttf")
+    cff.unlink()
+    print(f"NotoSansCJKsc-Regular.ttf: {(HERE / 'NotoSansCJKsc-Regular.ttf').stat().st_size / 1024:.0f} KiB")
 
 
 if __name__ == "__main__":
