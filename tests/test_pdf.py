@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 import pytest
+from fpdf.bidi import BidiParagraph
 from pypdf import PdfReader
 
 from workshop.core.report import chart, to_pdf
@@ -23,6 +24,10 @@ ANSWERS = {
     "russian": "Спасибо за всё",
     "latin": "Zoë sagte: „schön“ – ça va",
     "emoji": "Thanks 😊 👍 ❤",
+    "thai": "ขอบคุณมากครับ การประชุมเชิงปฏิบัติการดีมาก",
+    "hindi": "धन्यवाद, कार्यशाला बहुत अच्छी थी",
+    "bengali": "ধন্যবাদ, কর্মশালাটি খুব ভালো ছিল",
+    "tamil": "நன்றி, பட்டறை மிகவும் நன்றாக இருந்தது",
 }
 UNPRINTABLE = "private \ue000\ue001 and \U00013000"  # two private-use characters and a hieroglyph
 NOTE = "could not be printed in this PDF; see the CSV"
@@ -58,7 +63,8 @@ def test_right_to_left_answers_come_back_in_reading_order(world_pdf, script):
 def test_every_script_is_drawn_from_a_bundled_font_embedded_in_the_pdf(world_pdf):
     fonts = {font["/BaseFont"] for page in PdfReader(io.BytesIO(world_pdf)).pages
              for font in page["/Resources"]["/Font"].values()}
-    for face in ["+NotoSans", "NotoSansArabic", "NotoSansHebrew", "NotoSansCJK", "NotoEmoji"]:
+    for face in ["+NotoSans", "NotoSansArabic", "NotoSansHebrew", "NotoSansCJK", "NotoEmoji",
+                 "NotoSansThai", "NotoSansDevanagari", "NotoSansBengali", "NotoSansTamil"]:
         assert any(face in str(name) for name in fonts), fonts
 
 
@@ -124,3 +130,65 @@ def test_hidden_results_print_no_answer_in_any_script():
     report = make_report([response(i, ANSWERS["arabic"]) for i in range(3)])
     text = pdf_text(to_pdf(report))
     assert "3 responses" in text and "مرحبا" not in text
+
+
+def visual(text: str) -> str:
+    """Return fpdf2's bidi order of a paragraph, each Hebrew word read back as written (as pypdf does)."""
+    shown = BidiParagraph(text=text).get_reordered_string()
+    return re.sub("[\u0590-\u05ff]+", lambda word: word.group()[::-1], shown)
+
+
+@pytest.mark.parametrize("answer", [
+    "Mixed: English then עברית 123 then 中文",
+    "שלום 123 abc עולם",
+    "Room 12 said: שלום עולם 2024, and then left",
+])
+def test_numbers_and_words_inside_another_direction_print_in_bidi_order(answer):
+    text = re.sub(r"\s+", " ", pdf_text(to_pdf(visible_report([answer] * 5))))
+    # pypdf moves a space at the edge of a right-to-left run; poppler and the eye do not.
+    assert re.sub(r"\s", "", visual(answer)) in re.sub(r"\s", "", text)
+    if answer.startswith("Mixed"):
+        assert "then 123 עברית then" in text  # the number left of the Hebrew word, as the UBA says
+
+
+def bullet_positions(data: bytes) -> list[float]:
+    found = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        page.extract_text(visitor_text=lambda text, cm, tm, *_: found.append(cm[4] + tm[4])
+                          if text.strip() == "•" else None)
+    return found
+
+
+def test_a_right_to_left_answer_has_its_bullet_at_the_right_margin():
+    left = bullet_positions(to_pdf(visible_report([ANSWERS["latin"]] * 5)))
+    right = bullet_positions(to_pdf(visible_report([ANSWERS["hebrew"]] * 5)))
+    width = float(PdfReader(io.BytesIO(to_pdf(visible_report(["a"] * 5)))).pages[0].mediabox.width)
+    assert len(left) == len(right) == 5
+    assert all(x < width / 4 for x in left) and all(x > width * 3 / 4 for x in right)
+
+
+def test_a_skin_tone_the_emoji_font_cannot_draw_is_counted_not_lost():
+    text = pdf_text(to_pdf(visible_report(["Thumbs 👍🏽 up"] * 5)))
+    assert text.count(f"[1 character {NOTE}]") == 5
+    assert "👍" in text
+
+
+def test_stacked_combining_marks_are_capped_at_three_and_the_rest_counted():
+    zalgo = "Z" + "\u0301\u0300\u0302\u0303\u0304\u0306" + "algo"
+    text = pdf_text(to_pdf(visible_report([zalgo] * 5)))
+    assert "Z\u0301\u0300\u0302algo" in re.sub(r"\s", "", text) and "\u0303" not in text
+    assert text.count(f"[3 characters {NOTE}]") == 5
+
+
+def test_hebrew_with_point_vowel_and_cantillation_prints_whole():
+    word = "בְּרֵאשִׁ֖ית"
+    text = pdf_text(to_pdf(visible_report([word] * 5)))
+    assert NOTE not in text
+    assert not letters(word) - letters(text)
+
+
+def test_copied_chinese_and_japanese_text_has_no_gaps_between_characters():
+    data = to_pdf(visible_report([ANSWERS["chinese"], ANSWERS["japanese"]] * 3))
+    raw = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert ANSWERS["chinese"] in raw and ANSWERS["japanese"] in raw
+    assert "\x00" not in raw

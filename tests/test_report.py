@@ -138,7 +138,19 @@ def test_xlsx_neutralises_formula_like_text_in_every_sheet(start):
     stored = payload.replace("\r", "\n")  # XML parsers read a bare CR as LF
     found = [cell.value for cell in cells if isinstance(cell.value, str) and stored in cell.value]
     assert len(found) >= 9
-    assert all(value == "'" + stored for value in found)
+    assert all(value == stored for value in found)
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in cells
+               if isinstance(cell.value, str) and stored in cell.value)
+
+
+def test_xlsx_shows_a_lone_dash_as_text_without_an_apostrophe():
+    report = make_report([])
+    report["workshop"]["ended_at"] = None
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(report)))
+    ended = next(row[1] for row in book["Summary"].iter_rows() if row[0].value == "Ended")
+    assert (ended.value, ended.data_type, ended.quotePrefix) == ("-", "s", True)
+    assert not [cell for cell in xlsx_cells(to_xlsx(report))
+                if isinstance(cell.value, str) and cell.value.startswith("'")]
 
 
 @FONT_CHOICES
@@ -273,3 +285,16 @@ def test_scale_chart_marks_the_average_and_counts():
 
 def test_attendance_chart_describes_the_peak():
     assert "at most 21 present" in attendance_svg(make_report([]))
+
+
+def test_attendance_within_one_minute_is_drawn_as_one_labelled_bar():
+    report = make_report([])
+    report["workshop"]["ended_at"] = None
+    report["attendance"]["timeline"] = [[START, 0], [START + 20_000, 12], [START + 50_000, 21]]
+    root = parse_svg(attendance_svg(report))
+    ns = "{http://www.w3.org/2000/svg}"
+    bars = [el for el in root.iter(ns + "rect") if el.get("class") == "bar"]
+    assert len(bars) == 1 and float(bars[0].get("width")) > 0 and float(bars[0].get("height")) > 0
+    texts = [el.text for el in root.iter(ns + "text")]
+    assert "21 present" in texts and "2026-11-27 18:00 UTC" in texts
+    assert "at most 21 present" in root.find(ns + "desc").text

@@ -101,6 +101,8 @@ def attendance_svg(report: dict) -> str:
     if not corners:
         return _message_svg("attendance", title, "No attendance recorded yet")
     start, end = corners[0][0], corners[-1][0]
+    if end - start < 60_000:
+        return _moment_svg(report, corners, most, title)
     left, right, top, plot_h, height = 44, 16, 12, 150, 200
     plot_w = WIDTH - left - right
 
@@ -127,6 +129,28 @@ def attendance_svg(report: dict) -> str:
     desc = (
         f"From {clock(start)} to {clock(end)}: at most {most} present at once, "
         f"{corners[-1][1]} present at the end, {attendance.get('joined', 0)} joined in all."
+    )
+    return _svg("attendance", height, title, desc, body)
+
+
+def _moment_svg(report: dict, corners: list[tuple[int, int]], most: int, title: str) -> str:
+    """Draw attendance that spans under a minute as one bar: a line over no time would be invisible."""
+    left, top, plot_h, height, bar_w = 44, 24, 126, 190, 64
+    base, middle = top + plot_h, WIDTH // 2
+    bar_h = round(plot_h * most / max(most, 1), 1)
+    final = corners[-1][1]
+    body = (
+        f'<line x1="{left}" x2="{WIDTH - left}" y1="{base}" y2="{base}" stroke="{GRID}" class="grid"/>'
+        f'<rect x="{middle - bar_w // 2}" y="{round(base - bar_h, 1)}" width="{bar_w}" '
+        f'height="{bar_h}" fill="{BAR}" class="bar"/>'
+        f'<text x="{middle}" y="{round(base - bar_h - 6, 1)}" text-anchor="middle" fill="{INK}" '
+        f'class="ink">{most} present</text>'
+        f'<text x="{middle}" y="{base + 20}" text-anchor="middle" fill="{MUTED}" class="muted">'
+        f"{_text(clock(corners[0][0]))}</text>"
+    )
+    desc = (
+        f"Everyone came within one minute, at {clock(corners[0][0])}: at most {most} present at once, "
+        f"{final} present at the end, {report['attendance'].get('joined', 0)} joined in all."
     )
     return _svg("attendance", height, title, desc, body)
 

@@ -11,8 +11,11 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.bidi import auto_detect_base_direction
+from fpdf.enums import TextDirection
 
 from . import chart
+from .bidi import VisualLine, level_runs
 from .words import UNWRITABLE, facts, hidden_note, pending_note, plural, visible
 
 FONT_DIR = Path(__file__).parent / "fonts"
@@ -21,7 +24,11 @@ FONTS = (
     ("Body", FONT_DIR / "NotoSans-Regular.ttf", FONT_DIR / "NotoSans-Bold.ttf"),
     ("Arabic", FONT_DIR / "NotoSansArabic-Regular.ttf", None),
     ("Hebrew", FONT_DIR / "NotoSansHebrew-Regular.ttf", None),
-    ("CJK", FONT_DIR / "NotoSansCJKsc-Regular.otf", None),
+    ("Thai", FONT_DIR / "NotoSansThai-Regular.ttf", None),
+    ("Devanagari", FONT_DIR / "NotoSansDevanagari-Regular.ttf", None),
+    ("Bengali", FONT_DIR / "NotoSansBengali-Regular.ttf", None),
+    ("Tamil", FONT_DIR / "NotoSansTamil-Regular.ttf", None),
+    ("CJK", FONT_DIR / "NotoSansCJKsc-Regular.ttf", None),
     ("Emoji", FONT_DIR / "NotoEmoji-Regular.ttf", None),
 )
 # Without a Unicode font, Helvetica shows Latin-1; these keep common punctuation readable.
@@ -32,6 +39,11 @@ _LATIN1 = str.maketrans({
 _SVG = "{http://www.w3.org/2000/svg}"
 ET.register_namespace("", _SVG[1:-1])  # fpdf2 knows an SVG by its plain <svg> start tag
 _CHART_WIDTH = 174  # mm: the width between the margins of an A4 page
+# Marks stacked on one letter beyond these would spill into the lines around it ("Zalgo" text);
+# real writing stacks at most three (a Hebrew letter with a point, a vowel and a cantillation).
+MARKS_KEPT = 3
+# The monochrome emoji font draws 👍🏽 as a plain 👍: the tone is kept in the text but counted.
+SKIN_TONES = range(0x1F3FB, 0x1F400)
 
 
 def to_pdf(report: dict, *, fonts=FONTS) -> bytes:
@@ -139,9 +151,16 @@ class _Pdf(FPDF):
         text = UNWRITABLE.sub("", text)
         if not self.faces:
             text = text.translate(_LATIN1)
-        out, missing = [], 0
+        out, missing, marks = [], 0, 0
         for ch in text:
-            if ch == "\n" or self._drawable(ch):
+            marks = marks + 1 if unicodedata.category(ch) in ("Mn", "Me") else 0
+            if marks > MARKS_KEPT:
+                missing += 1
+                continue
+            if ord(ch) in SKIN_TONES and self.faces and out and ord(out[-1]) >= 0x2600:
+                out.append(ch)
+                missing += 1
+            elif ch == "\n" or self._drawable(ch):
                 out.append(ch)
             elif unicodedata.category(ch) in ("Cf", "Cc") or 0xFE00 <= ord(ch) <= 0xFE0F:
                 continue  # joiners, direction marks, variation selectors: nothing to see
@@ -171,12 +190,31 @@ class _Pdf(FPDF):
                     return family
         return self.body_font
 
+    def _preload_bidirectional_text(self, text, markdown):
+        """Give each run of one bidi level its own fragments, marked with the level, for VisualLine."""
+        if not self.text_shaping or markdown:
+            return super()._preload_bidirectional_text(text, markdown)
+        base = self.text_shaping["direction"] or auto_detect_base_direction(text)
+        self.text_shaping["paragraph_direction"] = base
+        fragments = []
+        for run, level in level_runs(text, base):
+            self.text_shaping["fragment_direction"] = TextDirection.RTL if level % 2 else TextDirection.LTR
+            self.text_shaping["bidi_level"] = level
+            fragments += self._preload_font_styles(run, False)
+        self.text_shaping["bidi_level"] = None
+        return tuple(fragments)
+
+    def _render_styled_text_line(self, text_line, *args, **kwargs):
+        return super()._render_styled_text_line(VisualLine(*text_line), *args, **kwargs)
+
     def write_text(self, value: object, size: float, height: float, *, bold=False, note=True):
-        """Write a paragraph in its direction; say beside it how many characters could not be printed."""
+        """Write each paragraph in its direction; say below how many characters could not be printed."""
         text, missing = self.clean(value)
         rtl = _direction(text) == "rtl"
-        self.set_font(self._face(text), "B" if bold else "", size)
-        self.multi_cell(0, height, text, align="R" if rtl else "L", new_x="LMARGIN", new_y="NEXT")
+        for line in text.split("\n"):
+            self.set_font(self._face(line), "B" if bold else "", size)
+            self.multi_cell(0, height, line, align="R" if _direction(line or text) == "rtl" else "L",
+                            new_x="LMARGIN", new_y="NEXT")
         if missing and note:
             self.set_font(self.body_font, "", 8)
             self.multi_cell(0, 4.5, f"[{plural(missing, 'character')} could not be printed in this PDF; "
@@ -192,15 +230,24 @@ class _Pdf(FPDF):
 
     def paragraph(self, value: str, *, color=chart.INK, indent=0, bullet=False):
         self.set_text_color(*_rgb(color))
-        left = self.l_margin
+        left, right = self.l_margin, self.r_margin
         if bullet:
+            # A right-to-left answer starts at the right margin: its bullet goes there too.
+            rtl = _direction(self.clean(value)[0]) == "rtl"
             self.set_font(self.body_font, "", 10)
-            self.cell(indent, 5.5, "•" if self.faces else "-", align="R")
-            self.set_left_margin(left + indent + 2)
+            if rtl:
+                self.set_x(self.w - right - indent)
+            self.cell(indent, 5.5, "•" if self.faces else "-", align="L" if rtl else "R")
+            if rtl:
+                self.set_x(left)
+                self.set_right_margin(right + indent + 2)
+            else:
+                self.set_left_margin(left + indent + 2)
         try:
             self.write_text(value, 10, 5.5)
         finally:
             self.set_left_margin(left)
+            self.set_right_margin(right)
         if bullet:
             self.ln(1)
 

@@ -8,9 +8,10 @@ import re
 from datetime import UTC, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font
 
-from ..feedback import neutralize_cell
+from ..feedback import FORMULA_STARTS, neutralize_cell
 from . import chart
 from .words import UNWRITABLE, facts, hidden_note, pending_note, visible
 
@@ -46,7 +47,7 @@ def to_xlsx(report: dict) -> bytes:
     summary.title = "Summary"
     bold = Font(bold=True)
     for row in _summary_rows(report):
-        summary.append([_safe(cell) for cell in row[1:]])
+        summary.append([_text_cell(summary, cell) for cell in row[1:]])
         if row[0]:
             summary.cell(summary.max_row, 1).font = Font(bold=True, size=14 if row[0] == 1 else 11)
     summary.column_dimensions["A"].width = 44
@@ -56,7 +57,7 @@ def to_xlsx(report: dict) -> bytes:
     if visible(report):
         header, rows = _response_table(report)
         for row in [header, *rows]:
-            responses.append([_safe(cell) for cell in row])
+            responses.append([_text_cell(responses, cell) for cell in row])
         for cell in responses[1]:
             cell.font = bold
         responses.freeze_panes = "A2"
@@ -65,7 +66,7 @@ def to_xlsx(report: dict) -> bytes:
             for cell in column:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     else:
-        responses.append([_safe(hidden_note(report))])
+        responses.append([_text_cell(responses, hidden_note(report))])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -91,6 +92,21 @@ def _safe(value):
     if isinstance(value, str):
         value = UNWRITABLE.sub("", value)
     return neutralize_cell(value)
+
+
+def _text_cell(sheet, value):
+    """Put a value in an XLSX cell; formula-like text stays text, shown without an apostrophe.
+
+    An inline-string cell is never evaluated; Excel's quote prefix (a style, not a character)
+    also keeps it text once someone edits it. CSV has no such cell type, so it keeps the '.
+    """
+    if isinstance(value, str):
+        value = UNWRITABLE.sub("", value)
+    cell = Cell(sheet, value=value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
 
 
 def _summary_rows(report: dict) -> list[list]:

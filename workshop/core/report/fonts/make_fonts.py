@@ -2,11 +2,11 @@
 
 Not imported by the app; run by hand when the fonts need to change:
 
-    python workshop/fonts/make_fonts.py NOTO_DIR NotoSansCJK-Regular.ttc
+    python workshop/core/report/fonts/make_fonts.py NOTO_DIR NotoSansCJK-Regular.ttc
 
 NOTO_DIR holds the variable Noto fonts (NotoSans[wght].ttf, NotoSansArabic[wght].ttf,
-NotoSansHebrew[wght].ttf, NotoEmoji[wght].ttf), as published by the Noto project; the
-.ttc is Noto Sans CJK Regular (Debian's fonts-noto-cjk ships it).
+NotoSansHebrew[wght].ttf, NotoEmoji[wght].ttf and the SCRIPTS below), as published by the
+Noto project; the .ttc is Noto Sans CJK Regular (Debian's fonts-noto-cjk ships it).
 """
 
 from __future__ import annotations
@@ -15,11 +15,16 @@ import sys
 from pathlib import Path
 
 from fontTools import subset
-from fontTools.ttLib import TTCollection, TTFont
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTCollection, TTFont, newTable
 from fontTools.varLib import instancer
 
 HERE = Path(__file__).parent
 CJK_SC = 2  # Simplified Chinese glyph forms: the face most CJK answers will be written for
+# Scripts kept whole (every character, every shaping feature): small, and one of them for a
+# language is no use without all its conjuncts and vowel signs.
+SCRIPTS = ("Thai", "Devanagari", "Bengali", "Tamil")
 
 # Latin with its extensions and Vietnamese, Greek, Cyrillic, punctuation and common symbols.
 BODY = [(0x20, 0x24F), (0x250, 0x2FF), (0x300, 0x36F), (0x370, 0x3FF), (0x400, 0x52F),
@@ -80,6 +85,36 @@ def save(font: TTFont, unicodes: set[int], name: str, *, layout=("*",)):
     print(f"{name}: {(HERE / name).stat().st_size / 1024:.0f} KiB")
 
 
+def quadratic(font: TTFont) -> TTFont:
+    """Redraw a CFF font's outlines as TrueType quadratics (within 1/1000 em).
+
+    fpdf2 embeds a CID-keyed CFF font with its own encoding CMap, which some text extractors
+    (pypdf among them) read as a NUL before every character: copied CJK text came out as
+    "这 个 工 作 坊". A TrueType font is embedded as Identity-H, like every other face here.
+    """
+    glyphs = font.getGlyphSet()
+    glyf = newTable("glyf")
+    glyf.glyphOrder, glyf.glyphs = font.getGlyphOrder(), {}
+    for name in glyf.glyphOrder:
+        pen = TTGlyphPen(glyphs)
+        glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyf[name] = pen.glyph()
+    font["loca"], font["glyf"] = newTable("loca"), glyf
+    for table in ("CFF ", "VORG"):
+        if table in font:
+            del font[table]
+    maxp = font["maxp"] = newTable("maxp")
+    maxp.tableVersion, maxp.maxZones = 0x00010000, 1
+    for field in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                  "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+        setattr(maxp, field, 0)
+    font["head"].glyphDataFormat = 0
+    post = font["post"]
+    post.formatType, post.extraNames, post.mapping = 2.0, [], {}
+    font.sfntVersion = "\0\1\0\0"
+    return font
+
+
 def static(path: Path, weight: int) -> TTFont:
     return instancer.instantiateVariableFont(TTFont(path), {"wght": weight}, static=True)
 
@@ -92,10 +127,17 @@ def main(noto: Path, cjk: Path):
     save(static(noto / "NotoSansArabic[wght].ttf", 400), arabic, "NotoSansArabic-Regular.ttf")
     hebrew = codes([(0x590, 0x5FF), (0xFB1D, 0xFB4F), (0x200C, 0x200F), (0x20, 0x40)])
     save(static(noto / "NotoSansHebrew[wght].ttf", 400), hebrew, "NotoSansHebrew-Regular.ttf")
+    for script in SCRIPTS:
+        face = static(noto / f"NotoSans{script}[wght].ttf", 400)
+        save(face, set(face.getBestCmap()), f"NotoSans{script}-Regular.ttf")
     emoji = static(noto / "NotoEmoji[wght].ttf", 400)
     save(emoji, set(emoji.getBestCmap()), "NotoEmoji-Regular.ttf")
     # No layout features: they would pull in every region's variant glyphs (48,000 in all).
     save(TTCollection(cjk).fonts[CJK_SC], cjk_codes(), "NotoSansCJKsc-Regular.otf", layout=())
+    cff = HERE / "NotoSansCJKsc-Regular.otf"
+    quadratic(TTFont(cff)).save(HERE / "NotoSansCJKsc-Regular.ttf")
+    cff.unlink()
+    print(f"NotoSansCJKsc-Regular.ttf: {(HERE / 'NotoSansCJKsc-Regular.ttf').stat().st_size / 1024:.0f} KiB")
 
 
 if __name__ == "__main__":
