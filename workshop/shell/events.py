@@ -182,7 +182,7 @@ def agree(live, conn, data):
 
 @command("mark_done", "attendee")
 def mark_done(live, conn, data):
-    live.run(conn.code, lambda room: room.mark_done(conn.attendee_id, live.clock()))
+    live.run(conn.code, lambda room: room.mark_done(conn.attendee_id, live.clock(), live.rng))
 
 
 @command("draw_prompt", "attendee")
@@ -232,7 +232,7 @@ def extend_timer(live, conn, data):
 
 @command("skip_timer", "facilitator")
 def skip_timer(live, conn, data):
-    live.run(conn.code, lambda room: room.skip_timer(live.clock()))
+    live.run(conn.code, lambda room: room.skip_timer(live.clock(), live.rng))
 
 
 @command("send_message", "facilitator")
