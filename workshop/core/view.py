@@ -64,8 +64,24 @@ def you_view(room: Room, attendee_id: str) -> dict:
         },
         "group": _personal_group(room, group, attendee_id) if group else None,
         "waiting": attendee_id in room.waiting,
+        "pending": _hold(room, attendee_id),
         "agreements": _agreements(room) if room.needs_agreement and not attendee.agreed else None,
     }
+
+
+def _hold(room: Room, attendee_id: str) -> dict | None:
+    """Return why someone waits for the next turn and who left them, or None when they are not held."""
+    hold = room.round.pending.get(attendee_id)
+    if hold is None:
+        return None
+    partner = room.attendees.get(hold["partner"])
+    return {"reason": hold["reason"], "partner": partner.name if partner else None}
+
+
+def pending_view(room: Room) -> list[dict]:
+    """Return who waits for the next turn boundary, why, and whose departure left them alone."""
+    return [{"id": who, "reason": hold["reason"], "partner": hold["partner"]}
+            for who, hold in room.round.pending.items()]
 
 
 def _agreements(room: Room) -> dict:
@@ -127,6 +143,7 @@ def groups_view(room: Room) -> dict:
     return {
         "groups": [group_view(room, g) for g in room.groups],
         "waiting": list(room.waiting),
+        "pending": pending_view(room),
     }
 
 
@@ -144,7 +161,8 @@ def display_view(room: Room) -> dict:
                  "title": step.title, "round": step.round if isinstance(step, RoundStep) else None},
         "phase": phase_view(room),
         "timer": room.timer.to_dict() if room.timer else None,
-        "groups": {"pairs": len(room.groups) - triads, "triads": triads, "waiting": len(room.waiting)},
+        "groups": {"pairs": len(room.groups) - triads, "triads": triads,
+                   "waiting": len(room.waiting) + sum(p not in room.groups.of for p in room.round.pending)},
         "feedback": {"open": room.feedback_open, "closed": room.feedback_closed},
     }
 
@@ -184,6 +202,7 @@ def groups_delta(room: Room, change) -> dict:
         "groups": [group_view(room, g) for g in changed],
         "dropped": sorted(change.dropped_groups),
         "waiting": list(room.waiting),
+        "pending": pending_view(room),
     }
 
 

@@ -281,6 +281,12 @@ def move_person(live, conn, data):
     live.run(conn.code, lambda room: room.move_person(person, group, live.rng))
 
 
+@command("place_waiting", "facilitator")
+def place_waiting(live, conn, data):
+    person, group = data["attendee_id"], data["group_id"]
+    live.run(conn.code, lambda room: room.place_waiting(person, group, live.rng))
+
+
 @command("open_feedback", "facilitator")
 def open_feedback(live, conn, data):
     live.run(conn.code, lambda room: room.open_feedback(live.clock(), live.rng))

@@ -197,8 +197,9 @@ def make_groups(people: Iterable[str], rng: random.Random, *, history: History |
             best = candidate if best is None or candidate[0] < best[0] else best
     groups = best[1]
     used = rules.history.groupings | set(avoid)
-    if grouping_key(groups) in used:
-        groups = _unused(groups, present, odd, used, rules)
+    for avoided in (used, set(avoid)):  # every grouping used: at least not the current one
+        if grouping_key(groups) in avoided:
+            groups = _unused(groups, present, odd, avoided, rules)
     return Pairing([rules.arrange(g) for g in groups])
 
 
