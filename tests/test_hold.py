@@ -3,6 +3,8 @@
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workshop.core.agenda import parse_agenda
 from workshop.core.errors import Refusal
@@ -10,7 +12,7 @@ from workshop.core.room import Room, Settings
 from workshop.core.view import groups_view, you_view
 from workshop.shell.store import Store
 
-from .test_dyads import MINUTE, full_room, join, leave
+from .test_dyads import MINUTE, check_invariants, full_room, join, leave
 
 
 def letters(room):
@@ -166,3 +168,87 @@ def test_holds_and_kept_letters_survive_a_restart(tmp_path):
     assert len(loaded.round.pending) == 2 and loaded.round.pending == room.round.pending
     assert letters(loaded) == letters(room)
     assert loaded.round.history.to_json() == room.round.history.to_json()
+
+
+# -- the dyad engine under churn (issue 11, point 7) --------------------------------------------------------
+
+CHURN = ("join", "leave", "away_back", "away_gone_back", "pair_everyone", "next_turn", "next_round")
+
+
+def grouping(room):
+    return frozenset(frozenset(g.members) for g in room.groups)
+
+
+def groupings_possible(n: int, odd: str) -> int:
+    """How many groupings n people have: pairs, with a triad or the facilitator for an odd count."""
+    if n < 2:
+        return 1
+    from workshop.core.pairing.form import _every_grouping
+    return sum(1 for _ in _every_grouping([str(i) for i in range(n)], odd))
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["triad", "facilitator"]), st.integers(3, 9), st.data())
+def test_under_churn_triads_are_shared_fairly_and_pair_everyone_never_repeats_while_it_need_not(
+        seed, odd, people, data):
+    room, _ = full_room(people, rounds=6, odd=odd)
+    rng, now, fresh, step = random.Random(seed), 0, iter(range(1000)), 1
+    room.go_to_step(step, now, rng)
+    room.start_timer(now)
+    for op in data.draw(st.lists(st.sampled_from(CHURN), min_size=1, max_size=25)):
+        now += MINUTE // 4
+        here = sorted(p for p, a in room.attendees.items() if room.eligible(a))
+        if op == "join":
+            join(room, f"a_q{next(fresh)}", rng, now)
+        elif op == "leave" and here:
+            leave(room, data.draw(st.sampled_from(here)), rng, now)  # mid-turn or between, as it comes
+        elif op == "away_back" and here:  # back within the grace period: the same place
+            who = data.draw(st.sampled_from(here))
+            place = room.groups.of.get(who)
+            room.disconnect(who, now)
+            room.connect(who, now + MINUTE // 2, rng)
+            assert room.groups.of.get(who) == place
+        elif op == "away_gone_back" and here:
+            who = data.draw(st.sampled_from(here))
+            leave(room, who, rng, now)
+            room.connect(who, now + 2 * MINUTE, rng)
+        elif op == "pair_everyone":
+            counts = {p: room.round.history.triads.get(p, 0) for p in here}
+            current = grouping(room)
+            room.pair_everyone(rng)
+            if groupings_possible(len(here), odd) > 1 and all(len(g.members) > 1 for g in room.groups):
+                assert grouping(room) != current, "pair everyone gave the current grouping"
+            odd_ones = [p for g in room.groups if len(g.members) == 3 or "facilitator" in g.members
+                        for p in g.people]
+            fairest = sorted(counts[p] for p in odd_ones) == sorted(counts.values())[:len(odd_ones)]
+            others = [counts[p] for p in here if p not in odd_ones]
+            # Not repeating a grouping comes first; it may cost one triad's worth of fairness, never more.
+            assert fairest or max(counts[p] for p in odd_ones) <= min(others, default=0) + 1, \
+                "the odd group did not go to whoever had been in one least"
+        elif op == "next_turn" and room.timer and room.timer.state == "running":
+            room.tick(room.timer.deadline, rng)
+            now = max(now, room.timer.deadline or now)
+        elif op == "next_round" and step < 6:
+            before, step = grouping(room), step + 1
+            room.go_to_step(step, now, rng)  # entered, whether or not the last round's timer ran
+            if groupings_possible(len(here), odd) > 1 and before and set(room.groups.of) == set(here):
+                assert grouping(room) != before, "a new round gave the same groups"
+            if data.draw(st.booleans()):
+                room.start_timer(now)
+        check_invariants(room)
+
+
+def test_after_a_triad_is_broken_up_the_next_triad_goes_to_someone_never_in_one():
+    for seed in range(8):
+        room, rng = full_room(9, rounds=2)
+        rng.seed(seed)
+        room.go_to_step(1, 0, rng)  # groups formed; the first turn not started yet
+        first = next(g for g in room.groups if len(g.members) == 3).members
+        join(room, f"a_late{seed}", rng)  # the triad is split to pair the newcomer
+        assert room.groups.triads == 0
+        join(room, f"a_later{seed}", rng)  # the next triad: never a member of the first
+        second = next(g for g in room.groups if len(g.members) == 3).members
+        assert not set(second) & set(first), (seed, first, second)
+        room.go_to_step(2, 0, rng)  # a new round of eleven: five have never been in a triad
+        third = next(g for g in room.groups if len(g.members) == 3).members
+        assert not set(third) & (set(first) | set(second)), (seed, first, second, third)
