@@ -112,6 +112,9 @@ def test_a_closed_form_with_enough_answers_is_reported_in_every_format(server):
     assert page.status_code == 200 and "Thanks 1 🌿" in page.text and "<svg" in page.text
     download = session.get(f"{server.url}/reports/{code}.csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(download)))
+    details, rows = dict(rows[:rows.index([])]), rows[rows.index([]) + 1:]
+    assert details["Code"] == code and details["Joined"] == "6"
+    assert details["Responses in these results"] == "6"
     assert len(rows) == 1 + 6
     flat = [cell for row in rows for cell in row]
     assert "Thanks 5 🌿" in flat
