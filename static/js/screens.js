@@ -30,7 +30,7 @@ export function screenFor(room, you, ctx) {
     case "agreements": return agreementsScreen(step, ctx, agreed);
     case "pairing": return pairing(room, you, ctx);
     case "round":
-      if (you.pending) return held(room, you);
+      if (you.pending) return held(room, you, ctx);
       return you.group ? round(room, you, ctx) : unpaired(room, you, ctx);
     case "feedback": return feedback(room, you, ctx);
     default: return textStep(room, ctx);
@@ -184,7 +184,7 @@ function unpaired(room, you, ctx) {
 }
 
 /** Waiting for the next turn: a running turn is never re-formed, so newcomers and the partner of a leaver wait here. */
-function held(room, you) {
+function held(room, you, ctx) {
   const words = holdWords(room, you);
   const step = room.step;
   return el("section", { class: "screen stack screen-held" },
@@ -196,7 +196,8 @@ function held(room, you) {
     you.group && (you.group.prompt || step.prompt) ? el("section", { class: "prompt-card", "aria-labelledby": "prompt-label" },
       el("h2", { class: "prompt-label", id: "prompt-label" }, "The question"),
       el("blockquote", { class: "prompt-text" }, el("p", {}, you.group.prompt || step.prompt))) : null,
-    el("p", { class: "muted" }, "Your facilitator can see that you are waiting and may bring you in sooner."));
+    el("p", { class: "muted" }, "Your facilitator can see that you are waiting and may bring you in sooner."),
+    momentToggle(you, ctx));
 }
 
 function round(room, you, ctx) {
