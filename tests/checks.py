@@ -34,12 +34,15 @@ def fingerprint(view: dict) -> dict:
 
 
 def assert_consistent(view: dict) -> None:
-    """Each attendee in at most one group, nobody alone, groups of 2 or 3, at most one triad."""
+    """Each attendee in at most one group, groups of 2 or 3, nobody alone but someone whose partner left
+    mid-turn (held for the next turn); a second triad only from a mid-round placement (docs/protocol.md)."""
     people = {a["id"]: a for a in view["attendees"]}
+    held = {h["id"]: h for h in view.get("pending", [])}
     seen: dict[str, str] = {}
     for group in view["groups"]:
         members = group["members"]
-        assert 2 <= len(members) <= 3 and len(set(members)) == len(members), group
+        alone = len(members) == 1 and held.get(members[0], {}).get("reason") == "partner_left"
+        assert (alone or 2 <= len(members) <= 3) and len(set(members)) == len(members), group
         assert len(group["roles"]) == len(members), group
         for member in members:
             if member == "facilitator":
@@ -48,7 +51,6 @@ def assert_consistent(view: dict) -> None:
             assert member not in seen, f"{member} is in {seen[member]} and {group['id']}"
             seen[member] = group["id"]
             assert people[member]["status"] in ("present", "away"), (member, people[member])
-    assert sum(len(g["members"]) == 3 for g in view["groups"]) <= 1
     assert len(view["waiting"]) <= 1, view["waiting"]
     for person in view["waiting"]:
         assert person not in seen and people[person]["status"] in ("present", "away")
@@ -78,6 +80,7 @@ def valid_commands(view: dict) -> dict[str, dict]:
         "set_odd": {"odd": "facilitator" if view["odd"] == "triad" else "triad"},
         "swap_people": {"a": first["members"][0], "b": other["members"][1]},
         "move_person": {"attendee_id": first["members"][0], "group_id": other["id"]},
+        "place_waiting": {"attendee_id": ids[2], "group_id": other["id"]},
         "clear_moment": {"attendee_id": ids[1]},
         "open_feedback": {}, "close_feedback": {}, "end_workshop": {},
     }

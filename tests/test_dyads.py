@@ -44,15 +44,22 @@ def leave(room, person, rng, now):
 
 
 def check_invariants(room):
+    """Nobody in two groups, nobody alone but someone held mid-turn, every eligible person placed or held."""
     seen = Counter(m for g in room.groups for m in g.people)
     assert all(count == 1 for count in seen.values()), "somebody is in two groups"
-    assert all(2 <= len(g.members) <= 3 for g in room.groups), "a group of one"
-    assert room.groups.triads == sum(len(g.members) == 3 for g in room.groups) <= 1
+    assert all(1 <= len(g.members) <= 3 for g in room.groups)
+    for group in room.groups:
+        if len(group.members) == 1:  # only mid-turn, someone whose partner left, until the boundary
+            assert room.round.in_turn, "a group of one outside a turn"
+            assert room.round.pending[group.members[0]]["reason"] == "partner_left"
+    assert room.groups.triads == sum(len(g.members) == 3 for g in room.groups)
+    assert not room.round.pending or room.round.in_turn, "someone held while no turn runs"
     for person, group_id in room.groups.of.items():
         assert person in room.groups[group_id].members
         assert room.attendees[person].status != GONE
     eligible = {a.id for a in room.attendees.values() if room.eligible(a)}
-    assert set(seen) | set(room.waiting) == eligible, "an eligible person has no place"
+    placed = set(seen) | set(room.waiting) | set(room.round.pending)
+    assert placed == eligible, "an eligible person has no place"
     assert len(room.waiting) <= (1 if room.odd == "triad" else 0)
 
 

@@ -243,6 +243,7 @@ def facilitator_fields(view: dict) -> dict[str, dict[str, st.SearchStrategy]]:
         "set_odd": {"odd": st.sampled_from(["triad", "facilitator", "Triad", ""])},
         "swap_people": {"a": people, "b": people},
         "move_person": {"attendee_id": people, "group_id": groups},
+        "place_waiting": {"attendee_id": people, "group_id": groups | st.none()},
         "clear_moment": {"attendee_id": people}, "open_feedback": {}, "close_feedback": {},
     }
 

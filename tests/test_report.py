@@ -51,9 +51,16 @@ def visible_report(texts, **kwargs):
     return make_report([response(i, text) for i, text in enumerate(texts)], **kwargs)
 
 
-def csv_rows(data: bytes) -> list[list[str]]:
+def csv_parts(data: bytes) -> tuple[list[list[str]], list[list[str]]]:
+    """Split a CSV download into its details block and its table, at the blank row between them."""
     assert data.startswith(b"\xef\xbb\xbf")
-    return list(csv.reader(io.StringIO(data[3:].decode("utf-8"), newline="")))
+    rows = list(csv.reader(io.StringIO(data[3:].decode("utf-8"), newline="")))
+    blank = rows.index([])
+    return rows[:blank], rows[blank + 1:]
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    return csv_parts(data)[1]
 
 
 def xlsx_sheets(data: bytes) -> dict[str, list[tuple]]:
@@ -92,6 +99,21 @@ def test_csv_has_a_header_of_question_texts_and_one_row_per_response():
         ["4", "Too short", "", "d"],
         ["5", "About right", "The agreements", "e"],
     ]
+
+
+def test_csv_starts_with_the_workshops_details_and_never_counts_what_waits():
+    report = visible_report(["a", "b", None, "d", "e"])
+    report["feedback"]["pending"] = 3  # answers waiting to be published are not in the download
+    details = dict(csv_parts(to_csv(report))[0])
+    assert details["Workshop"] == report["workshop"]["title"] and details["Code"] == "K7QF3M"
+    assert details["Agenda"] == "heart-to-heart"
+    assert re.fullmatch(r"2026-11-27T\d\d:\d\d:\d\d\+00:00", details["Started"])
+    assert details["Joined"] == "23" and details["Most present at once"] == "21"
+    assert details["Rounds held"] == "3" and details["Round 3: groups formed"] == "10"
+    assert details["Responses in these results"] == "5"
+    assert "8" not in details.values() and not any("wait" in v for v in details.values())
+    report["feedback"]["pending"] = 4
+    assert to_csv(report) == to_csv({**report, "feedback": {**report["feedback"], "pending": 0}})
 
 
 def test_xlsx_has_a_summary_and_one_response_row_each():

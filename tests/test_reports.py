@@ -112,6 +112,9 @@ def test_a_closed_form_with_enough_answers_is_reported_in_every_format(app):
     assert "Thanks 1 🌿" in page.get_data(as_text=True) and "<svg" in page.get_data(as_text=True)
     download = session.get(f"/reports/{code}.csv").get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(download)))
+    details, rows = dict(rows[:rows.index([])]), rows[rows.index([]) + 1:]
+    assert details["Code"] == code and details["Joined"] == "6"
+    assert details["Responses in these results"] == "6"
     assert len(rows) == 1 + 6
     flat = [cell for row in rows for cell in row]
     assert "Thanks 5 🌿" in flat

@@ -80,17 +80,53 @@ class RoomMachine(RuleBasedStateMachine):
 
     # -- driving the room as the server does ---------------------------------
 
-    def apply(self, command) -> Change | None:
-        """Run a command; a refusal is fine, anything else fails the test. Save what changed."""
+    def apply(self, command, facilitator_regroups: bool = False) -> Change | None:
+        """Run a command; a refusal is fine, anything else fails the test. Save what changed.
+
+        Unless the command is the facilitator's regrouping, a turn still running after it has the
+        same groups and letters as before it, less whoever left.
+        """
+        before = self.conversations()
         try:
             change = command()
         except Refusal:
             return None
+        if before is not None and not facilitator_regroups:
+            self.check_conversations_held(before)
         if change:
             if change.room:
                 self.room.seq += 1
             self.store.save(self.room, change, self.now)
         return change
+
+    def conversations(self):
+        """Return the running turn and each grouped person's group, members and letter, or None."""
+        round_ = self.room.round
+        if self.store is None or self.room.status != "open" or not round_.in_turn:
+            return None
+        people = {}
+        for group in round_.groups:
+            letters = round_.letters_of(group)
+            for position, member in enumerate(group.members):
+                people[member] = (group.id, set(group.members), letters[position])
+        return (self.room.step_index, round_.number, round_.turn), people
+
+    def check_conversations_held(self, before) -> None:
+        turn, people = before
+        after = self.conversations()
+        if after is None or after[0] != turn:
+            return  # a turn boundary (or the round's end) came between: changes wait for exactly that
+        for member, (group_id, members, letter) in after[1].items():
+            if member == FACILITATOR:
+                continue
+            assert member in people or member in self.room.round.pending or len(members) == 1 or \
+                all(m not in people for m in members if m != FACILITATOR), f"{member} was placed mid-turn"
+            if member in people:
+                was_id, was_members, was_letter = people[member]
+                assert group_id == was_id, f"{member}'s group changed mid-turn"
+                assert letter == was_letter, f"{member}'s letter went from {was_letter} to {letter} mid-turn"
+                assert members <= was_members, f"{member}'s group gained {members - was_members} mid-turn"
+        event("a running turn held through a command")
 
     def known(self, who: str) -> bool:
         return who in self.room.attendees
@@ -148,7 +184,7 @@ class RoomMachine(RuleBasedStateMachine):
 
     @rule()
     def pair_everyone(self):
-        self.apply(lambda: self.room.pair_everyone(self.rng))
+        self.apply(lambda: self.room.pair_everyone(self.rng), facilitator_regroups=True)
 
     @rule()
     def start_timer(self):
@@ -168,11 +204,11 @@ class RoomMachine(RuleBasedStateMachine):
 
     @rule()
     def skip_timer(self):
-        self.apply(lambda: self.room.skip_timer(self.now))
+        self.apply(lambda: self.room.skip_timer(self.now, self.rng))
 
     @rule()
     def tick(self):
-        self.apply(lambda: self.room.tick(self.now))
+        self.apply(lambda: self.room.tick(self.now, self.rng))
 
     @rule(text=st.sampled_from(["", "Two minutes left", "Breathe"]))
     def send_message(self, text):
@@ -190,7 +226,7 @@ class RoomMachine(RuleBasedStateMachine):
 
     @rule(who=person)
     def mark_done(self, who):
-        self.apply(lambda: self.room.mark_done(who, self.now))
+        self.apply(lambda: self.room.mark_done(who, self.now, self.rng))
 
     @rule(who=person)
     def draw_prompt(self, who):
@@ -198,12 +234,20 @@ class RoomMachine(RuleBasedStateMachine):
 
     @rule(a=person, b=person)
     def swap_people(self, a, b):
-        self.apply(lambda: self.room.swap_people(a, b, self.rng))
+        self.apply(lambda: self.room.swap_people(a, b, self.rng), facilitator_regroups=True)
 
     @rule(who=person, pick=st.integers(0, 8))
     def move_person(self, who, pick):
         ids = list(self.room.groups.by_id) or ["g_missing"]
-        self.apply(lambda: self.room.move_person(who, ids[pick % len(ids)], self.rng))
+        self.apply(lambda: self.room.move_person(who, ids[pick % len(ids)], self.rng),
+                   facilitator_regroups=True)
+
+    @rule(who=person, pick=st.integers(0, 9))
+    def place_waiting(self, who, pick):
+        """The facilitator's one tap: a held person joins a pair (or someone alone) now."""
+        ids = [*self.room.groups.by_id, None]
+        self.apply(lambda: self.room.place_waiting(who, ids[pick % len(ids)], self.rng),
+                   facilitator_regroups=True)
 
     # -- feedback and the end ---------------------------------------------------------
 
@@ -252,11 +296,13 @@ class RoomMachine(RuleBasedStateMachine):
     def everyone_is_in_at_most_one_group_and_nobody_is_alone(self):
         if self.store is None:
             return
-        groups = self.room.groups
+        groups, round_ = self.room.groups, self.room.round
         seen: dict[str, str] = {}
         for group in groups:
-            assert 2 <= len(group.members) <= 3, group
+            assert 1 <= len(group.members) <= 3, group
             assert len(set(group.members)) == len(group.members), group
+            if len(group.members) == 1:  # alone only mid-turn, after a partner left, until the boundary
+                assert round_.in_turn and round_.pending[group.members[0]]["reason"] == "partner_left", group
             if FACILITATOR in group.members:
                 assert len(group.members) == 2, group
             for member in group.people:
@@ -264,8 +310,7 @@ class RoomMachine(RuleBasedStateMachine):
                 seen[member] = group.id
         assert seen == groups.of, "the person index disagrees with the groups"
         assert groups.triads == sum(len(g.members) == 3 for g in groups)
-        assert groups.triads <= 1, [g.members for g in groups]
-        assert sum(len(g.members) == 3 or FACILITATOR in g.members for g in groups) <= 1
+        assert not round_.pending or round_.in_turn, "someone held while no turn runs"
 
     @invariant()
     def only_eligible_people_are_grouped_or_waiting(self):
@@ -279,6 +324,11 @@ class RoomMachine(RuleBasedStateMachine):
             assert attendee.status not in (GONE, REMOVED), (who, attendee.status)
             assert room.eligible(attendee), who
         assert not set(waiting) & set(room.groups.of)
+        for who, hold in room.round.pending.items():
+            assert room.eligible(room.attendees[who]), who
+            assert who not in waiting
+            assert hold["reason"] in ("new", "partner_left", "back")
+            assert (who in room.groups.of) == (hold["reason"] == "partner_left"), (who, hold)
 
     @invariant()
     def once_people_are_paired_every_eligible_person_has_a_place(self):
@@ -287,8 +337,8 @@ class RoomMachine(RuleBasedStateMachine):
         room = self.room
         if not (room.groups.by_id or room.groups.waiting or room.step.kind in ("round", "pairing")):
             return
-        unplaced = [a.id for a in room.attendees.values() if room.eligible(a)
-                    and a.id not in room.groups.of and a.id not in room.groups.waiting]
+        unplaced = [a.id for a in room.attendees.values() if room.eligible(a) and a.id not in room.groups.of
+                    and a.id not in room.groups.waiting and a.id not in room.round.pending]
         assert not unplaced, (unplaced, room.groups.waiting, [g.members for g in room.groups])
 
     @invariant()
@@ -424,9 +474,9 @@ def test_a_finished_group_that_breaks_up_does_not_end_the_turn_for_the_others(tm
     save(room.start_timer(0))
     first, second, third = list(room.groups)
     save(room.mark_done(first.members[0], 1))
-    save(room.remove(first.members[0], rng))  # the partner left alone joins another group
+    save(room.remove(first.members[0], rng))  # the partner stays, alone, until the turn ends
     unfinished = [g for g in room.groups if not room.round.group_done(g)]
-    assert len(unfinished) == len(room.groups) == 2
+    assert len(unfinished) == 2 and len(room.groups) == 3
     save(room.mark_done(next(iter(unfinished[0].people)), 2))
     assert room.round.turn == 0, "the turn ended while a group was still talking"
 

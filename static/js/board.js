@@ -2,11 +2,25 @@
 import { el } from "./dom.js";
 
 const STATUS_TEXT = { present: "here", away: "away", gone: "gone", removed: "removed" };
+// Why someone waits for the next turn (`pending` in docs/protocol.md).
+const HOLD_TEXT = { new: "joined during a turn", back: "back after a break" };
 
 export class Board {
   /** `people` reads attendees by id; `onSwap(a, b)` and `onMove(attendeeId, groupId)` send commands. */
-  constructor({ root, waitingBox, waitingList, empty, summary, hint, filter, people, onSwap, onMove, onSelect = null }) {
-    Object.assign(this, { root, waitingBox, waitingList, empty, summary, hint, filter, people, onSwap, onMove, onSelect });
+  constructor({ root, waitingBox, waitingList, heldBox, heldList, empty, summary, hint, filter, people, onSwap, onMove,
+    onPlace, onSelect = null }) {
+    Object.assign(this, { root, waitingBox, waitingList, heldBox, heldList, empty, summary, hint, filter, people, onSwap,
+      onMove, onPlace, onSelect });
+    this.held = [];
+    heldList.addEventListener("click", (e) => {
+      const button = e.target.closest("button.place-now");
+      if (button && button.getAttribute("aria-disabled") !== "true") {
+        button.setAttribute("aria-disabled", "true");
+        Promise.resolve(this.onPlace(button.dataset.id)).then((ack) => {
+          if (!ack || !ack.ok) button.removeAttribute("aria-disabled");
+        });
+      }
+    });
     this.groups = new Map(); // id -> group
     this.cards = new Map(); // group id -> <li>
     this.memberButtons = new Map(); // attendee id -> button (in a group or the waiting list)
@@ -27,7 +41,7 @@ export class Board {
   }
 
   /** Draw every group and the waiting list from a snapshot. */
-  reset(groups, waiting) {
+  reset(groups, waiting, pending = []) {
     this.select(null);
     this.groups = new Map(groups.map((g) => [g.id, g]));
     this.cards.clear();
@@ -36,10 +50,11 @@ export class Board {
     for (const group of this.groups.values()) fragment.append(this.card(group));
     this.root.replaceChildren(fragment);
     this.setWaiting(waiting);
+    this.setHeld(pending);
   }
 
   /** Apply a `groups` event: upsert the named groups, drop others, replace the waiting list. */
-  apply({ groups = [], dropped = [], waiting = [] }) {
+  apply({ groups = [], dropped = [], waiting = [], pending = [] }) {
     for (const id of dropped) {
       const card = this.cards.get(id);
       if (card) card.remove();
@@ -54,7 +69,28 @@ export class Board {
       else this.root.append(card);
     }
     this.setWaiting(waiting);
+    this.setHeld(pending);
     if (this.selected && !this.memberButtons.has(this.selected)) this.select(null);
+  }
+
+  /** Who waits for the next turn, why, and a "Place now" for each (a listening third, no letter changes). */
+  setHeld(holds) {
+    this.held = holds.slice();
+    const fragment = document.createDocumentFragment();
+    for (const hold of this.held) {
+      const name = (this.people(hold.id) || {}).name || "Someone";
+      const why = hold.reason === "partner_left"
+        ? `${(this.people(hold.partner) || {}).name || "their partner"} left`
+        : HOLD_TEXT[hold.reason] || "waiting";
+      fragment.append(el("li", { class: "held-person", dataset: { id: hold.id } },
+        el("span", { class: "name" }, name),
+        el("span", { class: "tag tag-held" }, why),
+        el("button", { type: "button", class: "button small secondary place-now", dataset: { id: hold.id },
+          "aria-label": `Place ${name} now` }, "Place now")));
+    }
+    this.heldList.replaceChildren(fragment);
+    this.heldBox.hidden = !this.held.length;
+    this.updateSummary();
   }
 
   setWaiting(ids) {
@@ -150,6 +186,7 @@ export class Board {
       const parts = [`${total} ${total === 1 ? "group" : "groups"}`];
       if (trios) parts.push(`${trios} of three`);
       if (this.waiting.length) parts.push(`${this.waiting.length} waiting`);
+      if (this.held.length) parts.push(`${this.held.length} waiting for the next turn`);
       if (this.query) parts.push(`${shown} shown`);
       this.summary.textContent = parts.join(" · ");
       this.empty.hidden = total > 0 || this.waiting.length > 0;

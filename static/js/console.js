@@ -152,10 +152,12 @@ const people = new People({
 
 const board = new Board({
   root: $("groups"), waitingBox: $("waiting"), waitingList: $("waiting-list"), empty: $("groups-empty"),
+  heldBox: $("held"), heldList: $("held-list"),
   summary: $("board-summary"), hint: $("selection-hint"), filter: $("board-filter"),
   people: (id) => people.get(id),
   onSwap: (a, b) => run("swap_people", { a, b }, `Swapped ${nameOf(a)} and ${nameOf(b)}.`),
   onMove: (id, group) => run("move_person", { attendee_id: id, group_id: group }, `Moved ${nameOf(id)}.`),
+  onPlace: (id) => run("place_waiting", { attendee_id: id }, `${nameOf(id)} has joined a group.`),
   onSelect: (text) => tell(text),
 });
 
@@ -447,7 +449,7 @@ function start(key) {
     drawSteps();
     keepFocus(() => {
       people.reset(snapshot.attendees || []);
-      board.reset(snapshot.groups || [], snapshot.waiting || []);
+      board.reset(snapshot.groups || [], snapshot.waiting || [], snapshot.pending || []);
     }, "people-title");
     drawRoom(previous);
   });

@@ -6,6 +6,7 @@
 // in a round the server's next turn follows, and its sentence is the one to hear.
 import { serverNow } from "./clock.js";
 import { announce } from "./dom.js";
+import { holdSentence } from "./hold.js";
 import { pairLabel, partnersOf, roleSentence, turnLabel } from "./roles.js";
 
 const SETTLE_MS = 250; // a room change and the personal change it causes arrive within this
@@ -87,7 +88,9 @@ export function describe(before, after) {
     const phaseBefore = before.room.phase;
     const phase = room.phase;
     const phaseChanged = phase && phaseBefore && phase.index !== phaseBefore.index;
-    if (newGroup) {
+    if (you.pending && !before.you.pending) {
+      said.push(holdSentence(room, you));
+    } else if (newGroup) {
       said.push(partnerSentence(you));
       if (room.step.kind === "round") said.push(turnSentence(room, you));
     } else if (groupBefore && !group) {

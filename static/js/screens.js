@@ -1,6 +1,7 @@
 // The attendee's screens, one per situation; each returns a fresh DOM tree built from room + you.
 import { el, listNames, paragraphs } from "./dom.js";
 import { feedbackForm } from "./feedback.js";
+import { holdWords } from "./hold.js";
 import { memberName, pairLabel, partnersOf, roleFor, rolePartner, turnLabel } from "./roles.js";
 
 const GATED = new Set(["agreements", "pairing", "round", "message"]);
@@ -28,7 +29,9 @@ export function screenFor(room, you, ctx) {
   switch (step.kind) {
     case "agreements": return agreementsScreen(step, ctx, agreed);
     case "pairing": return pairing(room, you, ctx);
-    case "round": return you.group ? round(room, you, ctx) : unpaired(room, you, ctx);
+    case "round":
+      if (you.pending) return held(room, you, ctx);
+      return you.group ? round(room, you, ctx) : unpaired(room, you, ctx);
     case "feedback": return feedback(room, you, ctx);
     default: return textStep(room, ctx);
   }
@@ -178,6 +181,23 @@ function unpaired(room, you, ctx) {
         ? "As soon as someone is free, their name appears here. Take a slow breath meanwhile."
         : "Your facilitator is forming the pairs. Keep this page open.")),
     el("div", { class: "prose stack-sm" }, paragraphs(room.step.text)));
+}
+
+/** Waiting for the next turn: a running turn is never re-formed, so newcomers and the partner of a leaver wait here. */
+function held(room, you, ctx) {
+  const words = holdWords(room, you);
+  const step = room.step;
+  return el("section", { class: "screen stack screen-held" },
+    heading(step.title, step.round ? `Round ${step.round}` : ""),
+    el("div", { class: "card calm stack-sm waiting-card held-card", dataset: { reason: you.pending.reason } },
+      el("span", { class: "breath", "aria-hidden": "true" }),
+      el("p", { class: "big-line held-title" }, words.title),
+      el("p", { class: "held-line" }, words.line)),
+    you.group && (you.group.prompt || step.prompt) ? el("section", { class: "prompt-card", "aria-labelledby": "prompt-label" },
+      el("h2", { class: "prompt-label", id: "prompt-label" }, "The question"),
+      el("blockquote", { class: "prompt-text" }, el("p", {}, you.group.prompt || step.prompt))) : null,
+    el("p", { class: "muted" }, "Your facilitator can see that you are waiting and may bring you in sooner."),
+    momentToggle(you, ctx));
 }
 
 function round(room, you, ctx) {

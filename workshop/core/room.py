@@ -12,6 +12,7 @@ and broadcast. Nothing here touches the network, the database or the clock.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from .agenda import Agenda, PairingStep, RoundStep, Step
@@ -123,7 +124,7 @@ class Room:
             raise Refusal("This workshop is full.", "room_full")
         attendee = Attendee(attendee_id, name, token_hash, now, away_since=now)
         self.attendees[attendee_id] = attendee
-        return Change(attendees={attendee_id}).merge(self._place(attendee, rng))
+        return Change(attendees={attendee_id}).merge(self._place(attendee, rng, "new"))
 
     def connect(self, attendee_id: str, now: int, rng) -> Change:
         """Mark an attendee connected; someone who was gone comes back into the pairing."""
@@ -131,8 +132,9 @@ class Room:
         attendee = self._attendee(attendee_id)
         if attendee.status == REMOVED:
             raise Refusal("The facilitator has removed you from this workshop.", "removed")
+        back = attendee.status == GONE  # their grace period ran out: they come back to a new place
         self._set_status(attendee, PRESENT, None)
-        return Change(attendees={attendee_id}).merge(self._place(attendee, rng))
+        return Change(attendees={attendee_id}).merge(self._place(attendee, rng, "back" if back else "new"))
 
     def disconnect(self, attendee_id: str, now: int) -> Change:
         """Mark an attendee away; they keep their group through the grace period."""
@@ -160,7 +162,8 @@ class Room:
         if attendee.agreed:
             return Change()
         attendee.agreed = True
-        return Change(attendees={attendee_id}, personal={attendee_id}).merge(self._place(attendee, rng))
+        change = Change(attendees={attendee_id}, personal={attendee_id})
+        return change.merge(self._place(attendee, rng, "new"))
 
     def remove(self, attendee_id: str, rng) -> Change:
         """Remove an attendee for good; their token stops working."""
@@ -224,7 +227,7 @@ class Room:
         self.timer = _checked(self._timer().extend, self._scaled(seconds / 60), now)
         return Change(room=True)
 
-    def skip_timer(self, now: int) -> Change:
+    def skip_timer(self, now: int, rng=None) -> Change:
         """End the current timer now; a round moves on to its next turn."""
         timer = self._timer()
         if self.round.step is None:
@@ -232,16 +235,16 @@ class Room:
             return Change(room=True)
         if self.phase is ROUND_OVER:
             raise Refusal("This round is complete.", "round_over")
-        return self._next_phase(now)
+        return self._next_phase(now, rng)
 
-    def tick(self, now: int) -> Change:
+    def tick(self, now: int, rng=None) -> Change:
         """Act on every deadline that has passed, as if the server had been there."""
         change = Change()
         if self.status != OPEN:
             return change  # its timer stopped when it ended
         while self.timer and self.timer.expired(now):
             if self.round.step is not None:
-                change.merge(self._next_phase(self.timer.deadline))
+                change.merge(self._next_phase(self.timer.deadline, rng))
             else:
                 self.timer = self.timer.finish()
                 change.room = True
@@ -287,25 +290,30 @@ class Room:
         if isinstance(step, RoundStep):
             self.round.enter(step, round_turns(step, self._scaled))
             self.timer = Timer.of(self.round.turns[0]["ms"])
-            if not self.groups or (step.pairing == "new" and self.round.started):
+            if self.round.claim(step):
                 change.merge(self.pair_everyone(rng))
             else:
+                change.merge(self.round.settle(rng, self.odd))
                 change.personal.update(self.groups.of)
-            self.round.started = False
         else:
             self.round.enter(None, [])
             self.timer = Timer.of(self._scaled(step.minutes)) if step.minutes else None
             if isinstance(step, PairingStep):
                 change.merge(self.pair_everyone(rng, step.odd))
+            else:
+                change.merge(self.round.settle(rng, self.odd))
         return change
 
-    def _next_phase(self, start: int) -> Change:
-        self.round.next_turn()
+    def _next_phase(self, start: int, rng) -> Change:
+        """Cross a turn boundary: whoever waited for it is placed, then the next turn runs."""
+        # A command without chance of its own (a deadline, a skip) still names new groups unguessably.
+        rng = rng or random.Random(f"{self.code}:{self.seq}:{start}:{random.SystemRandom().random()}")
+        change = self.round.next_turn(rng, self.odd)
         if self.phase is ROUND_OVER:
             self.timer = self.timer.finish()
         else:
             self.timer = Timer.running_from(self.phase["ms"], start)
-        return Change(room=True)
+        return change.merge(Change(room=True))
 
     # -- groups: the round's commands, once the room has checked it is open ----
 
@@ -325,13 +333,13 @@ class Room:
         self._check_open()
         return self.round.move(person, group_id, rng, self.odd)
 
-    def mark_done(self, attendee_id: str, now: int) -> Change:
+    def mark_done(self, attendee_id: str, now: int, rng=None) -> Change:
         """Record that a group finished its turn early; when every group has, the turn ends."""
         self._check_open()
         running = self.timer is not None and self.timer.state in (RUNNING, PAUSED)
         change = self.round.mark_done(attendee_id, running)
         if change and self.round.everyone_done:
-            change.merge(self._next_phase(now))
+            change.merge(self._next_phase(now, rng))
         return change
 
     def draw_prompt(self, attendee_id: str) -> Change:
@@ -339,13 +347,19 @@ class Room:
         self._check_open()
         return self.round.draw_prompt(attendee_id)
 
-    def _place(self, attendee: Attendee, rng) -> Change:
-        """Place someone who can now be grouped, once this room has begun pairing people."""
+    def place_waiting(self, attendee_id: str, group_id: str | None, rng) -> Change:
+        """Place someone waiting now, as a listening third: the facilitator's one tap, no letter changes."""
+        self._check_open()
+        self._attendee(attendee_id)
+        return self.round.place_now(attendee_id, group_id, rng)
+
+    def _place(self, attendee: Attendee, rng, reason: str) -> Change:
+        """Place someone who can now be grouped, once this room has begun pairing; mid-turn, hold them."""
         self._check_open()
         pairing_started = self.round.formed or self.step.kind in ("round", "pairing")
         if not pairing_started or not self.eligible(attendee):
             return Change()
-        return self.round.place(attendee.id, rng, self.odd)
+        return self.round.place(attendee.id, rng, self.odd, reason)
 
     def _unplace(self, attendee_id: str, rng) -> Change:
         self._check_open()

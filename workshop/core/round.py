@@ -36,6 +36,7 @@ class Group:
     done_round: int = 0
     done_phase: int = -1
     number: int = 0
+    roles: str = ""  # each member's letter, fixed when the group changed mid-round; "" follows ROLES
 
     @property
     def people(self) -> set[str]:
@@ -104,6 +105,18 @@ class Groups:
                 del self.of[member]
         return group
 
+    def reshape(self, group_id: str, members: tuple[str, ...], roles: str, since: int) -> Group:
+        """Change a group's members in place, keeping its id, number, prompt and done mark."""
+        group = self.by_id[group_id]
+        self.triads += (len(members) == 3) - (len(group.members) == 3)
+        for member in group.people:
+            if self.of.get(member) == group_id:
+                del self.of[member]
+        group.members, group.roles, group.since = tuple(members), roles, since
+        for member in group.people:
+            self.of[member] = group_id
+        return group
+
     def as_pairing(self) -> pairing.Pairing:
         """Return the groups in the pairing package's terms."""
         return pairing.Pairing([g.members for g in self.by_id.values()], list(self.waiting))
@@ -161,8 +174,11 @@ class Round:
 
     `number` is the agenda's round the groups belong to (it stays after the round's step, so
     roles keep rotating); `step` is that round's step while the room is on it, else None;
-    `turns` and `turn` are its turns and the one under way; `started` is true once the
-    groups have met in it (its first turn started). A turn boundary is `next_turn`.
+    `turns` and `turn` are its turns and the one under way; `started` is true once its first
+    turn started. A turn boundary is `next_turn`. While a turn runs (`in_turn`), nobody's group
+    or letter changes but by the facilitator's command: whoever arrives, and whoever a departure
+    leaves alone, waits in `pending` (person -> {"reason", "partner"}) for the next boundary.
+    `fresh` says the groups were formed off a round's step and no round has taken them yet.
     """
 
     groups: Groups = field(default_factory=Groups)
@@ -173,6 +189,8 @@ class Round:
     turn: int = 0
     started: bool = False
     done_count: int = 0
+    pending: dict[str, dict] = field(default_factory=dict)
+    fresh: bool = False
 
     # -- what the views read -------------------------------------------------
 
@@ -183,7 +201,7 @@ class Round:
     @property
     def formed(self) -> bool:
         """Tell whether anyone has been grouped or set waiting, so newcomers are placed as they come."""
-        return bool(self.groups.by_id or self.groups.waiting)
+        return bool(self.groups.by_id or self.groups.waiting or self.pending)
 
     @property
     def phase(self) -> dict | None:
@@ -193,6 +211,11 @@ class Round:
         return self.turns[self.turn] if self.turn < len(self.turns) else ROUND_OVER
 
     @property
+    def in_turn(self) -> bool:
+        """Tell whether a turn is running or paused: a conversation the groups must keep."""
+        return self.step is not None and self.started and self.phase is not ROUND_OVER
+
+    @property
     def everyone_done(self) -> bool:
         """Tell whether every group has finished the current turn early."""
         return self.done_count >= len(self.groups)
@@ -200,9 +223,15 @@ class Round:
     def role_of(self, group: Group, position: int) -> str:
         """Return the role letter of a group position, rotated each further round a group stays together.
 
-        A new group takes the pairing's order, which puts first whoever has spoken first least.
+        A new group takes the pairing's order, which puts first whoever has spoken first least; a
+        group changed mid-round keeps the letters its members had (`Group.roles`).
         """
-        return ROLES[(position - max(self.number - group.since, 0)) % len(group.members)]
+        letters = group.roles or ROLES
+        return letters[(position - max(self.number - group.since, 0)) % len(group.members)]
+
+    def letters_of(self, group: Group) -> str:
+        """Return every member's letter, in the group's order."""
+        return "".join(self.role_of(group, i) for i in range(len(group.members)))
 
     def prompt_of(self, group: Group | None) -> str | None:
         """Return the prompt a group is talking about."""
@@ -221,33 +250,62 @@ class Round:
     def enter(self, step: RoundStep | None, turns: list[dict]) -> None:
         """Follow the room onto a step: a round's step with its turns, or None for any other step."""
         self.step, self.turns, self.turn, self.done_count = step, turns, 0, 0
+        self.started = False
         if step is not None:
             self.number = step.round
 
-    def start(self) -> Change:
-        """Count the groups as met when the round's first turn starts."""
-        self.started = True
-        return self._meet([group.members for group in self.groups])
+    def claim(self, step: RoundStep) -> bool:
+        """Tell whether a round's step must form new groups, and take the groups for it.
 
-    def next_turn(self) -> None:
+        A round with `pairing: new` keeps only groups formed for it (at a pairing step just
+        before, say); groups another round took are formed anew, met or not.
+        """
+        renew = not self.groups or (step.pairing == "new" and not self.fresh)
+        self.fresh = False
+        return renew
+
+    def start(self) -> Change:
+        """Start the round's first turn; from now on its groups hold until a turn boundary."""
+        self.started = True
+        return Change()
+
+    def next_turn(self, rng, odd: str) -> Change:
         """Move to the next turn, past the triads' turn when there is no triad.
 
-        This is the turn boundary: whatever waits for the end of a turn is applied here.
+        This is the turn boundary: whoever waits is placed here, before the triads' turn is
+        decided on, so that a listening third placed now has that turn.
         """
         self.turn += 1
+        change = self.settle(rng, odd) if self.phase is ROUND_OVER else self._place_pending(rng, odd)
         if self.phase is not ROUND_OVER and self.phase["speaker"] == "C" and not self.groups.triads:
             self.turn += 1
         self.done_count = 0
+        return change
+
+    def settle(self, rng, odd: str) -> Change:
+        """Place everyone waiting for a boundary by the pairing's own rules, once no turn runs."""
+        change = Change(waiting=bool(self.pending))
+        held, self.pending = list(self.pending), {}
+        for person in held:
+            if person in self.groups.of:  # alone in the group their partner left
+                change.merge(self._remove(person, rng, odd))
+            change.merge(self._live_change(regroup.add_person, rng, person, self.history, rng, odd=odd))
+        return change
 
     # -- commands: the room checks that it is open before it calls any --------
 
     def pair_everyone(self, people: list[str], everyone: set[str], rng, odd: str) -> Change:
-        """Form new groups from `people`; they count as met once a round starts."""
-        result = pairing.make_groups(people, rng, history=self.history, odd=odd)
-        self.started = False
+        """Form new groups from `people`, never the current grouping while another exists."""
+        current = [group.members for group in self.groups]
+        result = pairing.make_groups(people, rng, history=self.history, odd=odd,
+                                     avoid=[pairing.grouping_key(current)])
+        held, self.pending = bool(self.pending), {}
         change = self._regroup(result, rng, people=everyone)
+        change.merge(self._meet([{"whole": [list(g) for g in result.groups]}]))
+        self.fresh = self.step is None
         self.done_count = sum(self.group_done(group) for group in self.groups)  # kept groups stay done
         change.room = True  # everyone's turn count and the facilitator's board start afresh
+        change.waiting |= held
         return change
 
     def swap(self, a: str, b: str, rng) -> Change:
@@ -262,6 +320,32 @@ class Round:
             raise Refusal("That group no longer exists.", "unknown_group")
         index = list(self.groups.by_id).index(group_id)
         return self._live_change(regroup.move_person, rng, person, index, self.history, rng, odd=odd)
+
+    def place_now(self, person: str, group_id: str | None, rng) -> Change:
+        """Place someone waiting at once, as a listening third or beside someone alone: no letter changes.
+
+        Without a group: beside someone alone first, else in the facilitator's place, else the
+        pair whose members have been in a triad least, then who met least.
+        """
+        if person not in self.pending and person not in self.groups.waiting:
+            raise Refusal("That person is not waiting.", "not_waiting")
+        own = self.groups.of_person(person)
+        if group_id is not None:
+            target = self.groups.by_id.get(group_id)
+            if target is None or target is own:
+                raise Refusal("That group no longer exists.", "unknown_group")
+            if len(target.people) >= 3 or (len(target.people) == 2 and pairing.FACILITATOR in target.members):
+                raise Refusal("That group already has three people.", "group_full")
+        else:
+            target = self._group_to_join(person, own)
+            if target is None:
+                raise Refusal("There is no pair to join yet: pair everyone instead.", "no_group")
+        change = Change(waiting=True)
+        if own is not None:
+            change.merge(self._drop(own))
+        self.groups.waiting = [w for w in self.groups.waiting if w != person]
+        self.pending.pop(person, None)
+        return change.merge(self._join(target, person))
 
     def mark_done(self, person: str, turn_running: bool) -> Change:
         """Record that someone's group finished its turn early; the room ends the turn when all have."""
@@ -283,30 +367,144 @@ class Round:
         group.prompt_round, group.prompt_index = self.number, (current + 1) % len(self.step.prompts)
         return Change(groups={group.id}, personal=group.people)
 
-    def place(self, person: str, rng, odd: str) -> Change:
-        """Give a place to someone who has none: a partner, a group, or the waiting list."""
-        if person in self.groups.of or person in self.groups.waiting:
+    def place(self, person: str, rng, odd: str, reason: str = "new") -> Change:
+        """Give someone a place: a partner, a group, the waiting list, or mid-turn a hold."""
+        if person in self.groups.of or person in self.groups.waiting or person in self.pending:
             return Change()
+        if self.in_turn:
+            self.pending[person] = {"reason": reason, "partner": None}
+            return Change(personal={person}, waiting=True)
         return self._live_change(regroup.add_person, rng, person, self.history, rng, odd=odd)
 
     def unplace(self, person: str, rng, odd: str) -> Change:
-        """Take someone out of the groups and place again whoever that leaves alone."""
-        if person not in self.groups.of and person not in self.groups.waiting:
-            return Change()
-        return self._live_change(regroup.remove_person, rng, person, self.history, rng, odd=odd)
+        """Take someone out of the groups; mid-turn whoever that leaves alone stays put until the boundary."""
+        change = Change(waiting=self.pending.pop(person, None) is not None)
+        group = self.groups.of_person(person)
+        if group is None and person not in self.groups.waiting:
+            return change
+        if group is None or not self.in_turn:
+            return change.merge(self._remove(person, rng, odd))
+        rest = [i for i, member in enumerate(group.members) if member != person]
+        if not any(group.members[i] != pairing.FACILITATOR for i in rest):
+            return change.merge(self._drop(group))
+        letters = self.letters_of(group)
+        members, kept = tuple(group.members[i] for i in rest), "".join(letters[i] for i in rest)
+        self.groups.reshape(group.id, members, kept, self.number)
+        change.merge(Change(groups={group.id}, personal=group.people))
+        if len(group.members) == 1:
+            (alone,) = group.members
+            self.pending[alone] = {"reason": "partner_left", "partner": person}
+            change.waiting = True
+        return change
 
     # -- helpers -------------------------------------------------------------
 
-    def _live_change(self, operation, rng, *args, **kwargs) -> Change:
-        change = self._regroup(operation(self.groups.as_pairing(), *args, **kwargs), rng)
-        if self.started:  # a round is under way: the new groups are meeting now
-            change.merge(self._meet([self.groups[g].members for g in change.groups]))
+    def _place_pending(self, rng, odd: str) -> Change:
+        """Place whoever waits for this boundary without changing the letter of anyone who stays put.
+
+        They pair with each other (someone alone keeps their letter, their new partner takes the
+        other); one left over joins a pair as its listening third (C) or takes the facilitator's
+        place; with only triads to join they wait for the next boundary.
+        """
+        pool = list(self.pending) + [w for w in self.groups.waiting if w not in self.pending]
+        if not pool:
+            return Change()
+        change, letters = Change(waiting=True), {}
+        for person in pool:
+            group = self.groups.of_person(person)
+            if group is not None:
+                letters[person] = self.role_of(group, group.members.index(person))
+                change.merge(self._drop(group))
+        reasons, self.pending, self.groups.waiting = dict(self.pending), {}, []
+        rules = pairing.Rules(self.history, {}, rng)
+        while len(pool) >= 2:
+            first = pool.pop(0)
+            mine = letters.get(first)
+
+            def clash(q, first=first, mine=mine):  # two people alone with the same letter: one must change
+                return (mine is not None and letters.get(q) == mine, rules.pair_cost(first, q))
+
+            partner = min(pool, key=clash)
+            pool.remove(partner)
+            if letters.get(first) == "B" or letters.get(partner) == "A":
+                first, partner = partner, first
+            members = (first, partner) if {first, partner} & set(letters) else rules.arrange((first, partner))
+            change.merge(self._form(members, rng))
+        if pool:
+            (last,) = pool
+            target = self._group_to_join(last, None, odd=odd)
+            if target is not None:
+                change.merge(self._join(target, last))
+            elif not self.groups and odd == "triad":
+                self.groups.waiting = [last]
+                change.personal.add(last)
+            elif odd == "facilitator":
+                change.merge(self._form((last, pairing.FACILITATOR), rng))
+            else:  # only triads: joining one would make a group of four
+                self.pending[last] = reasons.get(last, {"reason": "new", "partner": None})
+                change.personal.add(last)
         return change
 
-    def _meet(self, groups: list[tuple[str, ...]]) -> Change:
-        """Remember that these groups met, for fairer pairing later."""
-        self.history.record(groups)
-        return Change(met=groups)
+    def _group_to_join(self, person: str, own: Group | None, odd: str = "triad") -> Group | None:
+        """Choose where someone waiting joins: beside someone alone, the facilitator's place, or a pair."""
+        others = [g for g in self.groups if g is not own]
+        alone = [g for g in others if len(g.members) == 1]
+        facilitated = [g for g in others if pairing.FACILITATOR in g.members]
+        if alone or facilitated:
+            return (alone or facilitated)[0]
+        if odd == "facilitator":
+            return None
+        pairs = [g for g in others if len(g.members) == 2]
+        triads = self.history.triads
+        rules = pairing.Rules(self.history, {}, None)
+        return min(pairs, default=None, key=lambda g: (sum(triads.get(p, 0) for p in g.members),
+                                                       rules.cost((*g.members, person)), g.number))
+
+    def _join(self, group: Group, person: str) -> Change:
+        """Add someone to a group without changing any member's letter, and count them as met."""
+        letters = self.letters_of(group)
+        members = group.members
+        if pairing.FACILITATOR in members:  # they take the facilitator's place and letter
+            members = tuple(person if m == pairing.FACILITATOR else m for m in members)
+        else:
+            members, letters = (*members, person), letters + ("C" if len(members) == 2 else
+                                                              "B" if letters == "A" else "A")
+        met = [m for m in group.members if m != pairing.FACILITATOR]
+        self.groups.reshape(group.id, members, letters, self.number)
+        for member in group.people:
+            self.pending.pop(member, None)
+        change = Change(groups={group.id}, personal=set(group.people), waiting=True)
+        return change.merge(self._meet([{"joined": person, "group": met}]))
+
+    def _form(self, members: tuple[str, ...], rng) -> Change:
+        """Make a new group at a boundary, its letters in the order given."""
+        group = Group(f"g_{rng.getrandbits(64):016x}", members, self.number)
+        self.groups.add(group)
+        return Change(groups={group.id}, personal=group.people).merge(self._meet([list(members)]))
+
+    def _drop(self, group: Group) -> Change:
+        """Take a group out as it is (someone alone moving on, or nobody left in it)."""
+        self.done_count -= self.group_done(group)
+        self.groups.drop(group.id)
+        return Change(dropped_groups={group.id}, personal=group.people)
+
+    def _remove(self, person: str, rng, odd: str) -> Change:
+        return self._live_change(regroup.remove_person, rng, person, self.history, rng, odd=odd)
+
+    def _live_change(self, operation, rng, *args, **kwargs) -> Change:
+        change = self._regroup(operation(self.groups.as_pairing(), *args, **kwargs), rng)
+        for person in [p for p in self.pending if len(getattr(self.groups.of_person(p), "members", ())) > 1]:
+            del self.pending[person]  # the facilitator's change gave them a partner
+        for group in (self.groups[g] for g in change.groups):
+            if len(group.members) == 1:  # a swap with someone alone: now the other one waits for the boundary
+                self.pending.setdefault(group.members[0], {"reason": "partner_left", "partner": None})
+        return change.merge(self._meet([list(self.groups[g].members) for g in change.groups]))
+
+    def _meet(self, entries: list) -> Change:
+        """Count people as met the moment a group holding them forms, and log it for the read-back."""
+        for entry in entries:
+            self.history.replay(entry)
+        return Change(met=entries)
 
     def _regroup(self, after: pairing.Pairing, rng, people: set[str] = frozenset()) -> Change:
         since = self.number if self.step is not None else self.number + 1

@@ -64,6 +64,7 @@ def you_view(room: Room, attendee_id: str) -> dict:
         },
         "group": _personal_group(room, group, attendee_id) if group else None,
         "waiting": attendee_id in room.waiting,
+        "pending": _hold(room, attendee_id),
         "must_agree": must_agree(room, attendee_id),
     }
 
@@ -71,6 +72,21 @@ def you_view(room: Room, attendee_id: str) -> dict:
 def must_agree(room: Room, attendee_id: str) -> bool:
     """Tell whether an attendee has yet to accept the agenda's agreements (and so is not grouped)."""
     return room.needs_agreement and not room.attendees[attendee_id].agreed
+
+
+def _hold(room: Room, attendee_id: str) -> dict | None:
+    """Return why someone waits for the next turn and who left them, or None when they are not held."""
+    hold = room.round.pending.get(attendee_id)
+    if hold is None:
+        return None
+    partner = room.attendees.get(hold["partner"])
+    return {"reason": hold["reason"], "partner": partner.name if partner else None}
+
+
+def pending_view(room: Room) -> list[dict]:
+    """Return who waits for the next turn boundary, why, and whose departure left them alone."""
+    return [{"id": who, "reason": hold["reason"], "partner": hold["partner"]}
+            for who, hold in room.round.pending.items()]
 
 
 def agreements_view(room: Room) -> dict:
@@ -133,6 +149,7 @@ def groups_view(room: Room) -> dict:
     return {
         "groups": [group_view(room, g) for g in room.groups],
         "waiting": list(room.waiting),
+        "pending": pending_view(room),
     }
 
 
@@ -150,7 +167,8 @@ def display_view(room: Room) -> dict:
                  "title": step.title, "round": step.round if isinstance(step, RoundStep) else None},
         "phase": phase_view(room),
         "timer": room.timer.to_dict() if room.timer else None,
-        "groups": {"pairs": len(room.groups) - triads, "triads": triads, "waiting": len(room.waiting)},
+        "groups": {"pairs": len(room.groups) - triads, "triads": triads,
+                   "waiting": len(room.waiting) + sum(p not in room.groups.of for p in room.round.pending)},
         "feedback": {"open": room.feedback_open, "closed": room.feedback_closed},
     }
 
@@ -190,6 +208,7 @@ def groups_delta(room: Room, change) -> dict:
         "groups": [group_view(room, g) for g in changed],
         "dropped": sorted(change.dropped_groups),
         "waiting": list(room.waiting),
+        "pending": pending_view(room),
     }
 
 

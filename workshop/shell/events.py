@@ -208,7 +208,7 @@ def agree(live, conn, data):
 
 @command("mark_done", "attendee")
 def mark_done(live, conn, data):
-    live.run(conn.code, lambda room: room.mark_done(conn.attendee_id, live.clock()))
+    live.run(conn.code, lambda room: room.mark_done(conn.attendee_id, live.clock(), live.rng))
 
 
 @command("draw_prompt", "attendee")
@@ -258,7 +258,7 @@ def extend_timer(live, conn, data):
 
 @command("skip_timer", "facilitator")
 def skip_timer(live, conn, data):
-    live.run(conn.code, lambda room: room.skip_timer(live.clock()))
+    live.run(conn.code, lambda room: room.skip_timer(live.clock(), live.rng))
 
 
 @command("send_message", "facilitator")
@@ -305,6 +305,12 @@ def swap_people(live, conn, data):
 def move_person(live, conn, data):
     person, group = data["attendee_id"], data["group_id"]
     live.run(conn.code, lambda room: room.move_person(person, group, live.rng))
+
+
+@command("place_waiting", "facilitator")
+def place_waiting(live, conn, data):
+    person, group = data["attendee_id"], data["group_id"]
+    live.run(conn.code, lambda room: room.place_waiting(person, group, live.rng))
 
 
 @command("open_feedback", "facilitator")

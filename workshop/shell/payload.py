@@ -256,6 +256,8 @@ EVENTS: dict[str, Schema] = {
     "set_odd": schema(Field("odd", Choice(("triad", "facilitator")))),
     "swap_people": schema(Field("a", Id("a_")), Field("b", Id("a_"))),
     "move_person": schema(Field("attendee_id", Id("a_")), Field("group_id", Id("g_"))),
+    "place_waiting": schema(Field("attendee_id", Id("a_")),
+                            Field("group_id", Id("g_"), default=None, nullable=True)),
     "open_feedback": NOTHING,
     "close_feedback": NOTHING,
     "end_workshop": NOTHING,

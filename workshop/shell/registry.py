@@ -62,7 +62,7 @@ class Registry:
                     change.merge(room.disconnect(attendee.id, now))
                 elif attendee.status == AWAY:
                     self._schedule_grace(room, attendee.id)
-            change.merge(room.tick(now))
+            change.merge(room.tick(now, self.rng))
             self._commit(room, change, now, send=False)
             self.clock.timer(room.code, room.next_deadline())  # even when nothing changed on the way up
 
@@ -173,7 +173,7 @@ class Registry:
             return
         try:
             if kind == "timer":
-                self.run(code, lambda room: room.tick(now))
+                self.run(code, lambda room: room.tick(now, self.rng))
             else:
                 self.run(code, lambda room: room.expire_away(attendee_id, now, self.rng))
         except Refusal:  # the room ended meanwhile: nothing is due any more

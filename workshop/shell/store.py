@@ -118,6 +118,10 @@ MIGRATIONS = [
         PRIMARY KEY (agenda_id, version)
     ) WITHOUT ROWID;
     """,
+    # A group changed mid-round keeps its members' letters ("" follows the rotation).
+    """
+    ALTER TABLE groups ADD COLUMN roles TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 UPSERT_ATTENDEE = """
@@ -127,9 +131,12 @@ UPSERT_ATTENDEE = """
         away_since = excluded.away_since, moment = excluded.moment
 """
 UPSERT_GROUP = """
-    INSERT INTO groups (id, code, members, since, prompt_round, prompt_index, done_round, done_phase, number)
-    VALUES (:id, :code, :members, :since, :prompt_round, :prompt_index, :done_round, :done_phase, :number)
-    ON CONFLICT (id) DO UPDATE SET prompt_round = excluded.prompt_round,
+    INSERT INTO groups (id, code, members, since, prompt_round, prompt_index, done_round, done_phase, number,
+                        roles)
+    VALUES (:id, :code, :members, :since, :prompt_round, :prompt_index, :done_round, :done_phase, :number,
+            :roles)
+    ON CONFLICT (id) DO UPDATE SET members = excluded.members, roles = excluded.roles, since = excluded.since,
+        prompt_round = excluded.prompt_round,
         prompt_index = excluded.prompt_index, done_round = excluded.done_round,
         done_phase = excluded.done_phase
 """
@@ -142,7 +149,9 @@ ROOM_STATE = ("status", "ended_at", "locked", "odd", "step_index", "rounds_held"
               "feedback_open", "feedback_closed", "responses", "seq")
 # The round's part of the room's state row, under the names the row has always used.
 ROUND_STATE = {"phases": "turns", "phase_index": "turn", "round_no": "number", "groups_used": "started",
-               "done_count": "done_count"}
+               "done_count": "done_count", "pending": "pending", "fresh": "fresh"}
+# What a row from before a key existed means: nobody held; groups not yet met are for the next round.
+ROUND_DEFAULTS = {"pending": lambda state: {}, "fresh": lambda state: not state["groups_used"]}
 
 
 class Store:
@@ -309,7 +318,7 @@ class Store:
         for name in ROOM_STATE:
             setattr(room, name, state[name])
         for key, name in ROUND_STATE.items():
-            setattr(room.round, name, state[key])
+            setattr(room.round, name, state[key] if key in state else ROUND_DEFAULTS[key](state))
         room.groups.waiting = state["waiting"]
         room.timer = Timer.from_dict(timer)
         for a in self.db.query("SELECT * FROM attendees WHERE code = ?", [room.code]):
@@ -320,11 +329,13 @@ class Store:
         rows = self.db.query("SELECT * FROM groups WHERE code = ? ORDER BY number = 0, rowid", [room.code])
         for g in rows:  # numbered groups first, so that the unnumbered take the free numbers
             room.groups.add(Group(g["id"], tuple(json.loads(g["members"])), g["since"], g["prompt_round"],
-                                  g["prompt_index"], g["done_round"], g["done_phase"], g["number"]))
+                                  g["prompt_index"], g["done_round"], g["done_phase"], g["number"],
+                                  g["roles"]))
         room.answered = self.ballots.answered(room.code, room.attendees)
         room.responses = self.ballots.count(room.code)
         for row in self.db.execute("SELECT groups FROM meetings WHERE code = ? ORDER BY rowid", [room.code]):
-            room.round.history.record(tuple(group) for group in json.loads(row[0]))
+            for entry in json.loads(row[0]):  # groups, whole groupings and joins, in the order they happened
+                room.round.history.replay(entry)
         return room
 
     def forget_who_answered(self, code: str) -> None:
@@ -398,4 +409,4 @@ def _attendee_row(room: Room, a: Attendee) -> dict:
 def _group_row(room: Room, g: Group) -> dict:
     return {"id": g.id, "code": room.code, "members": json.dumps(g.members), "since": g.since,
             "prompt_round": g.prompt_round, "prompt_index": g.prompt_index,
-            "done_round": g.done_round, "done_phase": g.done_phase, "number": g.number}
+            "done_round": g.done_round, "done_phase": g.done_phase, "number": g.number, "roles": g.roles}

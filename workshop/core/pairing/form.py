@@ -57,31 +57,62 @@ class History:
     met: dict[str, dict[str, int]] = field(default_factory=dict)
     triads: dict[str, int] = field(default_factory=dict)  # in a triad or with the facilitator
     firsts: dict[str, int] = field(default_factory=dict)
+    groupings: set[str] = field(default_factory=set)  # every whole grouping "pair everyone" formed
 
-    def record(self, groups: Iterable[Group]) -> None:
-        """Count these groups as held; after a live change, record only the new groups."""
+    def record(self, groups: Iterable[Group], whole: bool = False) -> None:
+        """Count these groups as met; `whole` when they are a room's whole grouping, to avoid it later."""
+        groups = [tuple(group) for group in groups]
         for group in groups:
             people = [p for p in group if p != FACILITATOR]
             for a, b in combinations(people, 2):
-                self.met.setdefault(a, {})[b] = self.met.get(a, {}).get(b, 0) + 1
-                self.met.setdefault(b, {})[a] = self.met[a][b]
+                self._meet(a, b)
             for p in people if is_odd(group) else ():
                 self.triads[p] = self.triads.get(p, 0) + 1
             if people:
                 self.firsts[people[0]] = self.firsts.get(people[0], 0) + 1
+        if whole:
+            self.groupings.add(grouping_key(groups))
+
+    def join(self, newcomer: str, members: Iterable[str]) -> None:
+        """Count a newcomer as met with a group they joined; a group that becomes odd counts for all of it."""
+        people = [p for p in members if p != FACILITATOR]
+        for p in people:
+            self._meet(newcomer, p)
+        for p in [*people, newcomer] if len(people) == 2 else ():  # the pair became a triad
+            self.triads[p] = self.triads.get(p, 0) + 1
+
+    def replay(self, entry: list | dict) -> None:
+        """Apply one entry of the meetings log: a group, a whole grouping, or someone joining a group."""
+        if isinstance(entry, dict) and "whole" in entry:
+            self.record(entry["whole"], whole=True)
+        elif isinstance(entry, dict):
+            self.join(entry["joined"], entry["group"])
+        else:
+            self.record([entry])
+
+    def _meet(self, a: str, b: str) -> None:
+        self.met.setdefault(a, {})[b] = self.met.get(a, {}).get(b, 0) + 1
+        self.met.setdefault(b, {})[a] = self.met[a][b]
 
     def to_json(self) -> dict:
         """Return a JSON-ready dict, each meeting listed once."""
         met = [[a, b, n] for a, row in self.met.items() for b, n in row.items() if a < b]
-        return {"met": met, "triads": dict(self.triads), "firsts": dict(self.firsts)}
+        return {"met": met, "triads": dict(self.triads), "firsts": dict(self.firsts),
+                "groupings": sorted(self.groupings)}
 
     @classmethod
     def from_json(cls, data: dict) -> History:
         """Rebuild a history saved by to_json."""
-        history = cls(triads=dict(data.get("triads", {})), firsts=dict(data.get("firsts", {})))
+        history = cls(triads=dict(data.get("triads", {})), firsts=dict(data.get("firsts", {})),
+                      groupings=set(data.get("groupings", [])))
         for a, b, n in data.get("met", []):
             history.met.setdefault(a, {})[b] = history.met.setdefault(b, {})[a] = n
         return history
+
+
+def grouping_key(groups: Iterable[Sequence[str]]) -> str:
+    """Name a whole grouping by who is with whom, whatever the order of groups and roles."""
+    return "|".join(sorted(",".join(sorted(group)) for group in groups))
 
 
 @dataclass(frozen=True)
@@ -139,8 +170,13 @@ class Rules:
 
 
 def make_groups(people: Iterable[str], rng: random.Random, *, history: History | None = None,
-                odd: str = "triad", keep_apart: Iterable[tuple[str, str]] = ()) -> Pairing:
-    """Group everyone present for a new round; their order and duplicates do not matter."""
+                odd: str = "triad", keep_apart: Iterable[tuple[str, str]] = (),
+                avoid: Iterable[str] = ()) -> Pairing:
+    """Group everyone present for a new round; their order and duplicates do not matter.
+
+    Never the same whole grouping as one "pair everyone" formed before (the history's
+    `groupings`) or as `avoid` (the current one), while a grouping not yet used exists.
+    """
     check_mode(odd)
     present = sorted(set(people))
     if FACILITATOR in present:
@@ -159,7 +195,57 @@ def make_groups(people: Iterable[str], rng: random.Random, *, history: History |
                 break
             candidate = _form_greedily(present, odd, rules)
             best = candidate if best is None or candidate[0] < best[0] else best
-    return Pairing([rules.arrange(g) for g in best[1]])
+    groups = best[1]
+    used = rules.history.groupings | set(avoid)
+    for avoided in (used, set(avoid)):  # every grouping used: at least not the current one
+        if grouping_key(groups) in avoided:
+            groups = _unused(groups, present, odd, avoided, rules)
+    return Pairing([rules.arrange(g) for g in groups])
+
+
+ENUMERATE = 10  # the most people for whom every grouping is tried when no single swap gives an unused one
+
+
+def _unused(groups: list[Group], present: list[str], odd: str, used: set[str], rules: Rules) -> list[Group]:
+    """Return the cheapest grouping not used yet, near `groups` (one swap) or, in a small room, any."""
+    def score(candidate: list[Group]) -> tuple:
+        unfair = sum(rules.odd_count(p) for g in candidate if is_odd(g) for p in g if p != FACILITATOR)
+        return (sum(map(rules.cost, candidate)) // APART, unfair, sum(map(rules.cost, candidate)))
+
+    options = []
+    pairs = [(i, j) for i in range(len(groups)) for j in range(i + 1, len(groups))]
+    for i, j in pairs if len(pairs) <= SAMPLE * 4 else rules.rng.sample(pairs, SAMPLE * 4):
+        for x in groups[i]:
+            for y in (y for y in groups[j] if FACILITATOR not in (x, y)):
+                candidate = list(groups)
+                candidate[i], candidate[j] = exchange(groups[i], x, y), exchange(groups[j], x, y)
+                if grouping_key(candidate) not in used:
+                    options.append(candidate)
+    if not options and len(present) <= ENUMERATE:
+        options = [c for c in _every_grouping(present, odd) if grouping_key(c) not in used]
+    return min(options, key=score) if options else groups
+
+
+def _every_grouping(present: list[str], odd: str) -> Iterator[list[Group]]:
+    """Yield every grouping of a small room: pairs, with one triad or the facilitator for an odd count."""
+    if len(present) % 2 and odd == "facilitator":
+        yield from _matchings(present + [FACILITATOR])
+    elif len(present) % 2:
+        for triad in combinations(present, 3):
+            for rest in _matchings([p for p in present if p not in triad]):
+                yield [triad, *rest]
+    else:
+        yield from _matchings(present)
+
+
+def _matchings(people: list[str]) -> Iterator[list[Group]]:
+    if not people:
+        yield []
+        return
+    first, rest = people[0], people[1:]
+    for partner in rest:
+        for tail in _matchings([p for p in rest if p != partner]):
+            yield [(first, partner), *tail]
 
 
 def _follow_circle(slots: list[str], rules: Rules) -> tuple[float, list[Group]]:

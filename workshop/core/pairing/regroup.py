@@ -116,9 +116,9 @@ def _place(pairing: Pairing, person: str, rules: Rules, odd: str,
         return _change(pairing, {end: (person, FACILITATOR)})
     if not groups:
         return _change(pairing, {}, [person])
-    triads = rules.history.triads
-    i = least(rules.sample(range(end)), lambda i: (rules.cost((*groups[i], person)),
-                                                    sum(triads.get(p, 0) for p in groups[i])))
+    triads = rules.history.triads  # a new triad goes first to people never in one, then to who met least
+    i = least(rules.sample(range(end)), lambda i: (sum(triads.get(p, 0) for p in groups[i]),
+                                                    rules.cost((*groups[i], person))))
     return _change(pairing, {i: rules.arrange((*groups[i], person))})
 
 

@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font
 
 from ..feedback import FORMULA_STARTS, neutralize_cell
 from . import chart
-from .words import UNWRITABLE, facts, hidden_note, pending_note, visible
+from .words import UNWRITABLE, details, facts, hidden_note, iso, pending_note, visible
 
 
 def report_filename(report: dict, ext: str) -> str:
@@ -28,9 +28,12 @@ def report_filename(report: dict, ext: str) -> str:
 
 
 def to_csv(report: dict) -> bytes:
-    """Write one row per response under a header of question texts (UTF-8 with BOM)."""
+    """Write the workshop's details (label, value), a blank row, then one row per response under a
+    header of question texts (UTF-8 with BOM)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out)
+    for row in [*details(report), ()]:
+        writer.writerow([_safe(cell) for cell in row])
     if visible(report):
         header, rows = _response_table(report)
     else:
@@ -114,6 +117,7 @@ def _summary_rows(report: dict) -> list[list]:
     attendance, rounds, feedback = report["attendance"], report["rounds"], report["feedback"]
     rows = [[1, report["workshop"].get("title") or "Workshop"]]
     rows += [[0, label, value] for label, value in facts(report)]
+    rows.append([0, "Date (ISO 8601)", iso(report["workshop"].get("started_at"))[:10]])
     rows += [[0], [2, "Attendance"], [0, "Joined", attendance.get("joined", 0)],
              [0, "Most present at once", attendance.get("peak", 0)],
              [0], [2, "Rounds"], [0, "Rounds held", rounds.get("held", 0)]]

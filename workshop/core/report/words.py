@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from . import chart
 
@@ -38,6 +39,26 @@ def pending_note(report: dict) -> str:
 def plural(n: int, noun: str) -> str:
     """Count a noun in words: 1 response, 2 responses."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def iso(ms: int | None) -> str:
+    """Write server epoch milliseconds as an ISO 8601 UTC instant, or nothing."""
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds") if ms is not None else ""
+
+
+def details(report: dict) -> list[tuple[str, object]]:
+    """Return what a spreadsheet says of the workshop above its answers: the same in every download
+    of the same published results (no live count, nothing about answers still waiting)."""
+    workshop, attendance, rounds = report["workshop"], report["attendance"], report["rounds"]
+    rows = [("Workshop", workshop.get("title") or ""), ("Code", workshop.get("code") or ""),
+            ("Agenda", workshop.get("agenda") or ""), ("Status", workshop.get("status") or ""),
+            ("Started", iso(workshop.get("started_at"))), ("Ended", iso(workshop.get("ended_at"))),
+            ("Joined", attendance.get("joined", 0)), ("Most present at once", attendance.get("peak", 0)),
+            ("Rounds held", rounds.get("held", 0))]
+    rows += [(f"Round {i}: groups formed", n) for i, n in enumerate(rounds.get("groups") or [], start=1)]
+    if visible(report):
+        rows.append(("Responses in these results", report["feedback"].get("published", 0)))
+    return rows
 
 
 def facts(report: dict) -> list[tuple[str, object]]:
