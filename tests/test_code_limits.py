@@ -145,7 +145,7 @@ def test_every_page_that_tells_codes_apart_shares_one_budget(fast):
     start(fast)
     client, where = fast.test_client(), from_address("203.0.113.9")
     assert client.get("/j/WRXNG2", headers=where).status_code == 404
-    assert client.get("/facilitate/WRXNG3", headers=where).status_code == 404
+    assert client.get("/j/WRXNG3?k=0123456789abcdef0123", headers=where).status_code == 404  # a wrong key
     assert client.post("/api/join", json={"code": "WRXNG4", "name": "Ana"}, headers=where).status_code == 404
     codes = fast.extensions["workshop"].code_guard
     assert codes.budgets[address_key("203.0.113.9")].tokens == pytest.approx(0, abs=0.5)
@@ -163,10 +163,10 @@ def test_past_the_queue_every_route_answers_429_without_looking(fast):
         codes._reserve(address_key("203.0.113.7"))  # two checks already wait their turn
     client = fast.test_client()
     for answer in (client.get(f"/j/{code}", headers=where), client.get("/j/WRXNG6", headers=where),
-                   client.get(f"/facilitate/{code}", headers=where),
                    client.post("/api/join", json={"code": code, "name": "Ana"}, headers=where)):
         assert answer.status_code == 429 and int(answer.headers["Retry-After"]) >= 1
-        assert "Too many attempts from your network" in answer.get_data(as_text=True)
+        assert "Your network is very busy: scan the QR code or open the link instead" \
+            in answer.get_data(as_text=True)
     assert client.post("/api/join", json={"code": code, "name": "Ana"}, headers=where).get_json()["code"] \
         == "rate_limited"
 
@@ -333,7 +333,7 @@ def test_two_hundred_phones_behind_one_address_all_join_while_ten_mistype(venue)
 def test_probing_codes_from_one_address_is_bounded_and_another_address_is_not_slowed(venue):
     workshop = venue.create_workshop()
     prober = {"X-Forwarded-For": "198.51.100.66"}
-    routes = ["/j/{}", "/facilitate/{}", "join"]
+    routes = ["/j/{}", "/j/{}?k=0123456789abcdef0123", "join"]  # a wrong join key is no key
 
     def probe(i):
         code = "Q" + "".join(CODE_ALPHABET[(i * 7 + k) % 31] for k in range(5))
