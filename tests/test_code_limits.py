@@ -492,3 +492,88 @@ def test_a_token_of_the_room_connects_at_once_while_its_network_is_crowded(venue
         assert phone.connected and time.monotonic() - began < 1.0
     finally:
         phone.disconnect()
+
+
+async def guessers_and_phones(url: str, code: str, key: str, loops: int, phones: int, typed: int) -> dict:
+    """Run `loops` parallel wrong-code loops while phones join by the link and others type the code.
+
+    Everyone shares one address, as at a venue behind one NAT address.
+    """
+    import aiohttp
+
+    results = {"guesses": {}, "joined": [], "connected": 0, "refused": [], "typed": []}
+    stop = asyncio.Event()
+    wrong = [c + code[1:] for c in CODE_ALPHABET if c != code[0]]
+
+    async def guess(i, session):
+        n = i
+        while not stop.is_set():
+            n += loops
+            guessed = wrong[n % len(wrong)]
+            try:
+                if n % 2:
+                    request = session.get(f"{url}/j/{guessed}", timeout=aiohttp.ClientTimeout(total=25))
+                else:
+                    request = session.post(f"{url}/api/join", json={"code": guessed, "name": "X"},
+                                           timeout=aiohttp.ClientTimeout(total=25))
+                async with request as answer:
+                    await answer.read()
+                    results["guesses"][answer.status] = results["guesses"].get(answer.status, 0) + 1
+            except TimeoutError:
+                results["guesses"]["held"] = results["guesses"].get("held", 0) + 1
+
+    async def phone(i, session):
+        began = time.monotonic()
+        async with session.get(f"{url}/j/{code}?k={key}") as page:  # scanned the QR code
+            text = await page.text()
+        body = {"code": code, "name": f"P{i}", "join_key": key}
+        async with session.post(f"{url}/api/join", json=body) as answer:
+            if page.status != 200 or f'data-join-key="{key}"' not in text or answer.status != 201:
+                results["refused"].append((page.status, answer.status))
+                return
+            token = (await answer.json())["token"]
+        client = sio.AsyncClient(reconnection=False)
+        try:
+            await client.connect(url, auth={"role": "attendee", "code": code, "token": token},
+                                 headers={"X-Forwarded-For": "203.0.113.60"}, transports=["websocket"],
+                                 wait_timeout=10)
+            results["connected"] += 1
+        finally:
+            await client.disconnect()
+        results["joined"].append(time.monotonic() - began)
+
+    async def typist(session):
+        try:
+            async with session.get(f"{url}/j/{code}", timeout=aiohttp.ClientTimeout(total=3)) as page:
+                results["typed"].append((page.status, await page.text()))
+        except TimeoutError:
+            results["typed"].append(("held", ""))
+
+    async with aiohttp.ClientSession(headers={"X-Forwarded-For": "203.0.113.60"}) as session:
+        guessers = [asyncio.create_task(guess(i, session)) for i in range(loops)]
+        await asyncio.sleep(3)  # the budget is spent and the queue full before anyone arrives
+        assert results["guesses"].get(429, 0) > 0, results["guesses"]
+        began = time.monotonic()
+        await asyncio.gather(*(phone(i, session) for i in range(phones)),
+                             *(typist(session) for _ in range(typed)))
+        results["all_in_s"] = time.monotonic() - began
+        stop.set()
+        for task in guessers:
+            task.cancel()
+        await asyncio.gather(*guessers, return_exceptions=True)
+    return results
+
+
+def test_a_guesser_on_the_venues_address_stops_no_phone_that_has_the_link(venue):
+    workshop = venue.create_workshop()
+    key = workshop["join_url"].rsplit("?k=", 1)[1]
+    results = asyncio.run(asyncio.wait_for(
+        guessers_and_phones(venue.url, workshop["code"], key, loops=12, phones=20, typed=5), timeout=60))
+    print(f"\nguesses answered: {results['guesses']}; 20 linked phones all in after "
+          f"{results['all_in_s']:.2f} s, slowest {max(results['joined']):.2f} s; "
+          f"typed: {[status for status, _ in results['typed']]}")
+    assert results["refused"] == [] and len(results["joined"]) == 20 and results["connected"] == 20
+    assert max(results["joined"]) < 2.0
+    # Who typed the bare code waits or is turned away, and the page says what to do instead.
+    for status, text in results["typed"]:
+        assert status == "held" or (status == 429 and "scan the QR code or open the link instead" in text)
