@@ -207,17 +207,20 @@ def test_the_facilitator_starts_quick_connect_from_the_home_page(journey):
 
     journey.console = page
     journey.code = page.locator(".room-code").inner_text().strip()
+    expect(page.locator(".join-url a")).to_have_attribute("href", re.compile(r"\?k=[0-9a-f]{20}$"))
     journey.join_url = page.locator(".join-url a").get_attribute("href")
-    assert journey.join_url == f"{url}/j/{journey.code}"
+    join_key = journey.join_url.rsplit("?k=", 1)[1]
+    assert journey.join_url == f"{url}/j/{journey.code}?k={join_key}"  # the link that skips the code guard
+    expect(page.locator("#workshop-title")).to_have_text("Quick Connect")  # from the socket, not the page
     private = page.locator("#private-url").input_value()
     journey.key = parse_qs(urlsplit(private).fragment)["key"][0]
     assert journey.snapshot().room["step"]["title"] == "Welcome"
 
     qr = page.locator("img.qr")
-    expect(qr).to_have_attribute("src", f"/j/{journey.code}/qr.svg")
+    expect(qr).to_have_attribute("src", f"/j/{journey.code}/qr.svg?k={join_key}")
     page.wait_for_function("() => { const img = document.querySelector('img.qr'); "
                            "return img.complete && img.naturalWidth > 0; }")
-    svg = page.request.get(f"{journey.join_url}/qr.svg")
+    svg = page.request.get(f"{url}/j/{journey.code}/qr.svg?k={join_key}")
     assert svg.ok and svg.headers["content-type"].startswith("image/svg+xml"), svg.headers
     assert "<svg" in svg.text()
     journey.audit.check(page, "console-empty")
@@ -234,7 +237,7 @@ def test_five_phones_join_by_typed_code_or_by_the_qr_link_and_give_a_first_name(
                 journey.audit.check(page, "join")
             page.get_by_label("Room code").press_sequentially(journey.code.lower())
             page.get_by_role("button", name="Continue").tap()
-            page.wait_for_url(journey.join_url)
+            page.wait_for_url(journey.join_url)  # the room was found: its page put the join key in
         else:
             page.goto(journey.join_url)
         name_box = page.get_by_label("Your first name")

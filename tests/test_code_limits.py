@@ -19,6 +19,7 @@ import socketio as sio
 from workshop import create_app
 from workshop.core.limits import CodeGuard, Crowded, address_key
 from workshop.shell.codes import CODE_ALPHABET
+from workshop.shell.keys import is_join_key, join_key
 
 from .in_process import Socket, create_workshop, join
 from .support import ROOT, Server, facilitator
@@ -146,7 +147,7 @@ def test_every_page_that_tells_codes_apart_shares_one_budget(fast):
     start(fast)
     client, where = fast.test_client(), from_address("203.0.113.9")
     assert client.get("/j/WRXNG2", headers=where).status_code == 404
-    assert client.get("/facilitate/WRXNG3", headers=where).status_code == 404
+    assert client.get("/j/WRXNG3?k=0123456789abcdef0123", headers=where).status_code == 404  # a wrong key
     assert client.post("/api/join", json={"code": "WRXNG4", "name": "Ana"}, headers=where).status_code == 404
     codes = fast.extensions["workshop"].code_guard
     assert codes.budgets[address_key("203.0.113.9")].tokens == pytest.approx(0, abs=0.5)
@@ -164,10 +165,10 @@ def test_past_the_queue_every_route_answers_429_without_looking(fast):
         codes._reserve(address_key("203.0.113.7"))  # two checks already wait their turn
     client = fast.test_client()
     for answer in (client.get(f"/j/{code}", headers=where), client.get("/j/WRXNG6", headers=where),
-                   client.get(f"/facilitate/{code}", headers=where),
                    client.post("/api/join", json={"code": code, "name": "Ana"}, headers=where)):
         assert answer.status_code == 429 and int(answer.headers["Retry-After"]) >= 1
-        assert "Too many attempts from your network" in answer.get_data(as_text=True)
+        assert "Your network is very busy: scan the QR code or open the link instead" \
+            in answer.get_data(as_text=True)
     assert client.post("/api/join", json={"code": code, "name": "Ana"}, headers=where).get_json()["code"] \
         == "rate_limited"
 
@@ -329,7 +330,7 @@ def test_two_hundred_phones_behind_one_address_all_join_while_ten_mistype(venue)
 def test_probing_codes_from_one_address_is_bounded_and_another_address_is_not_slowed(venue):
     workshop = venue.create_workshop()
     prober = {"X-Forwarded-For": "198.51.100.66"}
-    routes = ["/j/{}", "/facilitate/{}", "join"]
+    routes = ["/j/{}", "/j/{}?k=0123456789abcdef0123", "join"]  # a wrong join key is no key
 
     def probe(i):
         code = "Q" + "".join(CODE_ALPHABET[(i * 7 + k) % 31] for k in range(5))
@@ -367,3 +368,208 @@ def test_probing_codes_from_one_address_is_bounded_and_another_address_is_not_sl
     answer = requests.post(venue.url + "/api/join", json={"code": workshop["code"], "name": "Ana"},
                            headers={"X-Forwarded-For": "198.51.100.67"}, timeout=5)
     assert answer.status_code == 201 and time.monotonic() - quick < 1.0
+
+
+# -- secrets first: the join key, a token, and pages that look nothing up ---------------------------
+
+def test_a_join_key_is_derived_from_the_code_alone_and_nothing_else_passes_for_it():
+    key = join_key("server-secret", "K7QF3M")
+    assert len(key) == 20 and set(key) <= set("0123456789abcdef")
+    assert key == join_key("server-secret", "K7QF3M")
+    assert key not in (join_key("server-secret", "K7QF3N"), join_key("another-secret", "K7QF3M"))
+    assert is_join_key("server-secret", "K7QF3M", key) and is_join_key("server-secret", "K7QF3M", key.upper())
+    for wrong in (None, "", 42, key[:-1], join_key("server-secret", "K7QF3N"), key + "0"):
+        assert not is_join_key("server-secret", "K7QF3M", wrong)
+
+
+def crowd(app, address: str) -> None:
+    """Spend an address's budget and fill its queue, as a guesser on the venue's network does."""
+    codes = app.extensions["workshop"].code_guard
+    for _ in range(3):
+        app.test_client().get("/j/WRXNG5", headers=from_address(address))
+    for _ in range(2):
+        codes._reserve(address_key(address))  # two checks already wait their turn
+
+
+def key_of(app, code: str) -> str:
+    return join_key(app.config["SECRET_KEY"], code)
+
+
+def test_the_link_and_the_qr_codes_key_let_a_phone_in_at_once_while_its_network_is_crowded(fast):
+    code = start(fast)["code"]
+    crowd(fast, "203.0.113.20")
+    client, where, key = fast.test_client(), from_address("203.0.113.20"), key_of(fast, code)
+    began = time.monotonic()
+    page = client.get(f"/j/{code}?k={key}", headers=where)
+    joined = client.post("/api/join", json={"code": code, "name": "Ana", "join_key": key}, headers=where)
+    assert page.status_code == 200 and f'data-join-key="{key}"' in page.get_data(as_text=True)
+    assert joined.status_code == 201 and time.monotonic() - began < 0.1
+    # The key names a code, not a room: for a code no workshop has, it gets the one "no open workshop".
+    assert client.get(f"/j/WRXNG2?k={key_of(fast, 'WRXNG2')}", headers=where).status_code == 404
+
+
+def test_a_wrong_join_key_is_no_key_and_gets_the_very_same_answers(fast):
+    code = start(fast)["code"]
+    crowd(fast, "203.0.113.21")
+    client, where = fast.test_client(), from_address("203.0.113.21")
+    for wrong in ("", "0123456789abcdef0123", key_of(fast, "WRXNG2")):
+        page = client.get(f"/j/{code}?k={wrong}", headers=where)
+        bare = client.get(f"/j/{code}", headers=where)
+        assert page.status_code == bare.status_code == 429 and page.data == bare.data
+        body = {"code": code, "name": "Ana"}
+        keyed = client.post("/api/join", json={**body, "join_key": wrong or None}, headers=where)
+        plain = client.post("/api/join", json=body, headers=where)
+        assert keyed.status_code == plain.status_code == 429 and keyed.get_json() == plain.get_json()
+
+
+def test_a_typed_code_is_slowed_and_the_page_says_to_scan_the_qr_code_instead(fast):
+    code = start(fast)["code"]
+    client, where = fast.test_client(), from_address("203.0.113.22")
+    for _ in range(3):
+        client.get("/j/WRXNG5", headers=where)
+    began = time.monotonic()
+    wrong = client.get("/j/WRXNG6", headers=where).get_data(as_text=True)  # held, then answered
+    assert time.monotonic() - began >= 0.1
+    assert 'id="join-busy"' in wrong and "scan the QR code or open the link instead" in wrong
+    right = client.get(f"/j/{code}", headers=where)  # held too, then the room's page, with its key
+    assert right.status_code == 200
+    assert f'data-join-key="{key_of(fast, code)}"' in right.get_data(as_text=True)
+    calm = fast.test_client().get("/j/WRXNG7", headers=from_address("203.0.113.23")).get_data(as_text=True)
+    assert 'id="join-busy"' not in calm  # a quiet network is not told to hurry
+
+
+def test_the_qr_code_carries_the_join_key_only_when_asked_with_it(fast):
+    from .test_links import qr_svg
+
+    code = start(fast)["code"]
+    client, key = fast.test_client(), key_of(fast, code)
+    keyed = client.get(f"/j/{code}/qr.svg?k={key}").data
+    assert keyed == qr_svg(f"http://localhost/j/{code}?k={key}", code)
+    for wrong in ("", "?k=0123456789abcdef0123", f"?k={key_of(fast, 'WRXNG2')}"):
+        assert client.get(f"/j/{code}/qr.svg{wrong}").data == qr_svg(f"http://localhost/j/{code}", code)
+    assert fast.extensions["workshop"].code_guard.budgets == {}
+
+
+def test_console_and_projector_pages_are_the_same_for_real_ended_and_wrong_codes(fast):
+    from workshop.shell.events import socketio
+
+    open_room, ended = start(fast), start(fast)
+    console = socketio.test_client(fast, auth={"role": "facilitator", "code": ended["code"],
+                                               "key": ended["facilitator_key"]})
+    assert console.emit("end_workshop", {}, callback=True) == {"ok": True}
+    console.disconnect()
+    client, where = fast.test_client(), from_address("203.0.113.24")
+    for page in ("/facilitate/{}", "/p/{}"):
+        answers = []
+        for code in (open_room["code"], ended["code"], "WRXNG3"):
+            answer = client.get(page.format(code), headers=where)
+            answers.append((answer.status_code, answer.data.replace(code.encode(), b"<CODE>")))
+        assert answers[0] == answers[1] == answers[2] and answers[0][0] == 200, page
+        assert client.get(page.format("WRXNG"), headers=where).status_code == 404  # malformed
+    assert fast.extensions["workshop"].code_guard.budgets == {}  # they are no code checks
+
+
+def test_a_token_of_the_room_connects_at_once_while_its_network_is_crowded(venue):
+    workshop = venue.create_workshop()
+    crowded = {"X-Forwarded-For": "203.0.113.25"}
+    token = requests.post(venue.url + "/api/join", json={"code": workshop["code"], "name": "Ana"},
+                          headers=crowded, timeout=5).json()["token"]
+    for i in range(31):  # spend the address's budget on the socket, with tokens that name nothing
+        client, began = sio.Client(reconnection=False), time.monotonic()
+        with pytest.raises(sio.exceptions.ConnectionError):
+            wrong = {"role": "attendee", "code": workshop["code"], "token": f"t{i:031d}"}
+            client.connect(venue.url, auth=wrong, headers=crowded, transports=["websocket"], wait_timeout=5)
+    assert time.monotonic() - began >= 1.5  # the last wrong token waited its turn
+    phone = sio.Client(reconnection=False)
+    began = time.monotonic()
+    phone.connect(venue.url, auth={"role": "attendee", "code": workshop["code"], "token": token},
+                  headers=crowded, transports=["websocket"], wait_timeout=5)
+    try:
+        assert phone.connected and time.monotonic() - began < 1.0
+    finally:
+        phone.disconnect()
+
+
+async def guessers_and_phones(url: str, code: str, key: str, loops: int, phones: int, typed: int) -> dict:
+    """Run `loops` parallel wrong-code loops while phones join by the link and others type the code.
+
+    Everyone shares one address, as at a venue behind one NAT address.
+    """
+    import aiohttp
+
+    results = {"guesses": {}, "joined": [], "connected": 0, "refused": [], "typed": []}
+    stop = asyncio.Event()
+    wrong = [c + code[1:] for c in CODE_ALPHABET if c != code[0]]
+
+    async def guess(i, session):
+        n = i
+        while not stop.is_set():
+            n += loops
+            guessed = wrong[n % len(wrong)]
+            try:
+                if n % 2:
+                    request = session.get(f"{url}/j/{guessed}", timeout=aiohttp.ClientTimeout(total=25))
+                else:
+                    request = session.post(f"{url}/api/join", json={"code": guessed, "name": "X"},
+                                           timeout=aiohttp.ClientTimeout(total=25))
+                async with request as answer:
+                    await answer.read()
+                    results["guesses"][answer.status] = results["guesses"].get(answer.status, 0) + 1
+            except TimeoutError:
+                results["guesses"]["held"] = results["guesses"].get("held", 0) + 1
+
+    async def phone(i, session):
+        began = time.monotonic()
+        async with session.get(f"{url}/j/{code}?k={key}") as page:  # scanned the QR code
+            text = await page.text()
+        body = {"code": code, "name": f"P{i}", "join_key": key}
+        async with session.post(f"{url}/api/join", json=body) as answer:
+            if page.status != 200 or f'data-join-key="{key}"' not in text or answer.status != 201:
+                results["refused"].append((page.status, answer.status))
+                return
+            token = (await answer.json())["token"]
+        client = sio.AsyncClient(reconnection=False)
+        try:
+            await client.connect(url, auth={"role": "attendee", "code": code, "token": token},
+                                 headers={"X-Forwarded-For": "203.0.113.60"}, transports=["websocket"],
+                                 wait_timeout=10)
+            results["connected"] += 1
+        finally:
+            await client.disconnect()
+        results["joined"].append(time.monotonic() - began)
+
+    async def typist(session):
+        try:
+            async with session.get(f"{url}/j/{code}", timeout=aiohttp.ClientTimeout(total=3)) as page:
+                results["typed"].append((page.status, await page.text()))
+        except TimeoutError:
+            results["typed"].append(("held", ""))
+
+    async with aiohttp.ClientSession(headers={"X-Forwarded-For": "203.0.113.60"}) as session:
+        guessers = [asyncio.create_task(guess(i, session)) for i in range(loops)]
+        await asyncio.sleep(3)  # the budget is spent and the queue full before anyone arrives
+        assert results["guesses"].get(429, 0) > 0, results["guesses"]
+        began = time.monotonic()
+        await asyncio.gather(*(phone(i, session) for i in range(phones)),
+                             *(typist(session) for _ in range(typed)))
+        results["all_in_s"] = time.monotonic() - began
+        stop.set()
+        for task in guessers:
+            task.cancel()
+        await asyncio.gather(*guessers, return_exceptions=True)
+    return results
+
+
+def test_a_guesser_on_the_venues_address_stops_no_phone_that_has_the_link(venue):
+    workshop = venue.create_workshop()
+    key = workshop["join_url"].rsplit("?k=", 1)[1]
+    results = asyncio.run(asyncio.wait_for(
+        guessers_and_phones(venue.url, workshop["code"], key, loops=12, phones=20, typed=5), timeout=60))
+    print(f"\nguesses answered: {results['guesses']}; 20 linked phones all in after "
+          f"{results['all_in_s']:.2f} s, slowest {max(results['joined']):.2f} s; "
+          f"typed: {[status for status, _ in results['typed']]}")
+    assert results["refused"] == [] and len(results["joined"]) == 20 and results["connected"] == 20
+    assert max(results["joined"]) < 2.0
+    # Who typed the bare code waits or is turned away, and the page says what to do instead.
+    for status, text in results["typed"]:
+        assert status == "held" or (status == 429 and "scan the QR code or open the link instead" in text)

@@ -6,7 +6,7 @@ import pytest
 
 from workshop.core.agenda import load_agenda
 from workshop.shell.events import socketio
-from workshop.shell.keys import display_key
+from workshop.shell.keys import display_key, join_key
 
 from .support import ROOT
 
@@ -55,7 +55,8 @@ def test_a_projector_follows_a_round_without_ever_receiving_a_name_or_a_moment(a
     for event, payload in steps:
         assert console.emit(event, payload, callback=True)["ok"], event
     received = display.get_received()
-    assert [m["name"] for m in received] == ["display"] * len(received)
+    assert [m["name"] for m in received] == ["join_link"] + ["display"] * (len(received) - 1)
+    received = received[1:]  # the join link carries a code and a key, never a name
     views = [m["args"][0] for m in received]
     assert len(views) >= len(steps)
     assert views[-1]["status"] == "ended"
@@ -98,7 +99,19 @@ def test_the_console_carries_the_projector_link_and_the_page_serves_without_the_
     page = client.get(f"/p/{room.code}")
     assert page.status_code == 200
     assert the_display_key(app, room).encode() not in page.data
-    assert client.get("/p/ZZZZZZ").status_code == 404
+    # The page looks nothing up: a code no workshop has gets the very same page, and no join key.
+    made_up = client.get("/p/ZZZZZZ")
+    assert made_up.status_code == 200 and made_up.data.replace(b"ZZZZZZ", room.code.encode()) == page.data
+    assert join_key(app.config["SECRET_KEY"], room.code).encode() not in page.data
+    assert client.get("/p/ZZ").status_code == 404
+
+
+def test_a_projector_whose_key_opens_is_sent_the_join_link_with_its_join_key(app, room):
+    projector = connect(app, role="display", code=room.code, key=the_display_key(app, room))
+    sent = projector.get_received()
+    assert [m["name"] for m in sent][:2] == ["join_link", "display"]
+    url = sent[0]["args"][0]["join_url"]
+    assert url.endswith(f"/j/{room.code}?k={join_key(app.config['SECRET_KEY'], room.code)}")
 
 
 def test_the_facilitator_clears_a_moment_and_the_attendee_sees_it_cleared(app, live, room):

@@ -3,6 +3,7 @@
 
 import io
 import ipaddress
+import re
 
 import pytest
 import requests
@@ -10,6 +11,7 @@ import segno
 from markupsafe import escape
 
 from workshop.shell import links
+from workshop.shell.keys import join_key
 
 from .support import Phone, Server, facilitator
 
@@ -22,6 +24,17 @@ def qr_svg(url: str, code: str) -> bytes:
     segno.make(url, error="m").save(out, kind="svg", scale=8, border=2, dark="#1f2a37", light="#ffffff",
                                     title=f"QR code to join workshop {code}")
     return out.getvalue()
+
+
+def key_of(app, code: str) -> str:
+    """Return a room's join key as the app derives it."""
+    return join_key(app.config["SECRET_KEY"], code)
+
+
+def join_key_in(url: str) -> str:
+    """Return the join key a join link carries, checking its shape."""
+    assert re.fullmatch(r"[^?#]+/j/[A-Z2-9]{6}\?k=[0-9a-f]{20}", url), url
+    return url.rsplit("=", 1)[1]
 
 
 # -- the pure rules ----------------------------------------------------------------------------
@@ -146,14 +159,15 @@ def test_a_facilitator_on_localhost_gets_links_with_the_lan_address(app, client)
     app.config["LAN_URL"] = LAN
     made = client.post("/api/workshops", json={"agenda": "quick-connect"}, base_url="http://127.0.0.1:5000")
     body = made.get_json()
-    assert body["join_url"] == f"{LAN}/j/{body['code']}"
+    key = key_of(app, body["code"])
+    assert body["join_url"] == f"{LAN}/j/{body['code']}?k={key}"
     assert body["console_url"].startswith(f"{LAN}/facilitate/{body['code']}#key=")
 
     page = client.get(f"/facilitate/{body['code']}", base_url="http://localhost:5000").get_data(as_text=True)
     assert f'href="{LAN}/j/{body["code"]}"' in page and f'data-base-url="{LAN}"' in page
-    assert "Phones can't reach" not in page
-    qr = client.get(f"/j/{body['code']}/qr.svg", base_url="http://127.0.0.1:5000").get_data()
-    assert qr == qr_svg(f"{LAN}/j/{body['code']}", body["code"])
+    assert "Phones can't reach" not in page and key not in page  # the page is alike for any code
+    qr = client.get(f"/j/{body['code']}/qr.svg?k={key}", base_url="http://127.0.0.1:5000").get_data()
+    assert qr == qr_svg(f"{LAN}/j/{body['code']}?k={key}", body["code"])
 
 
 def test_a_browser_on_the_lan_address_gets_links_with_that_address(app, client, workshop):
@@ -166,8 +180,9 @@ def test_the_public_url_wins_over_the_lan_address(app, client, workshop):
     app.config.update(LAN_URL=LAN, PUBLIC_URL="https://h2h.example.org")
     page = client.get(f"/facilitate/{workshop['code']}", base_url="http://127.0.0.1:5000").get_data(as_text=True)
     assert f'href="https://h2h.example.org/j/{workshop["code"]}"' in page
-    qr = client.get(f"/j/{workshop['code']}/qr.svg", base_url="http://127.0.0.1:5000").get_data()
-    assert qr == qr_svg(f"https://h2h.example.org/j/{workshop['code']}", workshop["code"])
+    key = key_of(app, workshop["code"])
+    qr = client.get(f"/j/{workshop['code']}/qr.svg?k={key}", base_url="http://127.0.0.1:5000").get_data()
+    assert qr == qr_svg(f"https://h2h.example.org/j/{workshop['code']}?k={key}", workshop["code"])
 
 
 def test_the_console_warns_plainly_when_phones_cannot_reach_the_join_link(app, client, workshop):
@@ -189,7 +204,7 @@ def test_the_console_payload_and_the_report_link_carry_the_lan_address(app, work
         payload = next(e["args"][0] for e in console.get_received() if e["name"] == "console")
     finally:
         console.disconnect()
-    assert payload["join_url"] == f"{LAN}/j/{workshop['code']}"
+    assert payload["join_url"] == f"{LAN}/j/{workshop['code']}?k={key_of(app, workshop['code'])}"
     assert payload["report_url"].startswith(f"{LAN}/reports/{workshop['code']}#key=")
 
 
@@ -214,16 +229,17 @@ def test_make_run_puts_the_lan_address_in_every_link_even_for_a_console_opened_o
     assert not links.is_loopback(links.host_of(lan))
     made = everywhere.create_workshop()  # through 127.0.0.1, as on the facilitator's laptop
     code = made["code"]
-    assert made["join_url"] == f"{lan}/j/{code}"
+    key = join_key_in(made["join_url"])
+    assert made["join_url"] == f"{lan}/j/{code}?k={key}"
     assert made["console_url"].startswith(f"{lan}/facilitate/{code}#key=")
 
     page = requests.get(f"{everywhere.url}/facilitate/{code}", timeout=5).text
     assert f'href="{lan}/j/{code}"' in page and "Phones can&#39;t reach" not in page
-    qr = requests.get(f"{everywhere.url}/j/{code}/qr.svg", timeout=5).content
-    assert qr == qr_svg(f"{lan}/j/{code}", code)
+    qr = requests.get(f"{everywhere.url}/j/{code}/qr.svg?k={key}", timeout=5).content
+    assert qr == qr_svg(f"{lan}/j/{code}?k={key}", code)
     console = facilitator(everywhere, made)
     try:
-        assert console.latest("console")["join_url"] == f"{lan}/j/{code}"
+        assert console.latest("console")["join_url"] == f"{lan}/j/{code}?k={key}"
     finally:
         console.close()
 
@@ -266,7 +282,7 @@ def test_a_server_kept_to_loopback_says_so_in_the_console_and_the_terminal(tmp_p
     server = Server(tmp_path / "alone.db").start()  # --host 127.0.0.1
     try:
         made = server.create_workshop()
-        assert made["join_url"] == f"{server.url}/j/{made['code']}"
+        assert made["join_url"] == f"{server.url}/j/{made['code']}?k={join_key_in(made['join_url'])}"
         page = requests.get(f"{server.url}/facilitate/{made['code']}", timeout=5).text
         warning = (f"Phones can't reach this address: {server.url} opens only on this laptop. "
                    "To let them in, restart the server with --host 0.0.0.0 (make run does), "

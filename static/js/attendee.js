@@ -17,6 +17,12 @@ const MET_KEY = `h2h-met:${CODE}`; // the group whose "new partner" moment was s
 const CHIME_GAP_MS = 1500; // a timer ending and the turn change it causes are one change
 const SAY_OFFLINE_AFTER_MS = 3000; // a blip of the venue's Wi-Fi is not worth a sentence
 const LOCKED = document.body.dataset.locked === "true";
+// The join key of this room, given by the page only once its code was found: it lets the join (and a
+// reload of this link) skip the wait others on this network may cause by guessing codes.
+const JOIN_KEY = document.body.dataset.joinKey || "";
+if (JOIN_KEY && new URLSearchParams(location.search).get("k") !== JOIN_KEY) {
+  history.replaceState(null, "", `/j/${encodeURIComponent(CODE)}?k=${encodeURIComponent(JOIN_KEY)}`);
+}
 
 const view = document.getElementById("view");
 const polite = document.getElementById("announcer");
@@ -158,7 +164,7 @@ async function join(name) {
     const response = await fetch("/api/join", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ code: CODE, name }),
+      body: JSON.stringify({ code: CODE, name, join_key: JOIN_KEY || null }),
     });
     const data = await response.json().catch(() => ({}));
     if (response.ok && data.token) return data;

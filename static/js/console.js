@@ -285,6 +285,18 @@ function drawRoom(previous) {
 }
 
 /** Change text only when it differs, so that nothing on the page moves for nothing. */
+/** Show the join link the socket sent (with its join key), and draw its QR code from the same key. */
+function showJoinLink(url) {
+  const link = $("join-link");
+  link.href = url;
+  link.textContent = url;
+  const key = new URL(url).searchParams.get("k");
+  const qr = document.querySelector("img.qr");
+  const src = `/j/${encodeURIComponent(CODE)}/qr.svg?k=${encodeURIComponent(key || "")}`;
+  qr.dataset.src = src;
+  if (qr.getAttribute("src")) qr.src = src;
+}
+
 function setText(id, text) {
   const node = $(id);
   if (node.textContent !== text) node.textContent = text;
@@ -438,6 +450,8 @@ function start(key) {
     state.steps = (snapshot.agenda && snapshot.agenda.steps) || [];
     state.odd = snapshot.odd || state.odd;
     if (snapshot.feedback && typeof snapshot.feedback.responses === "number") state.feedbackCount = snapshot.feedback.responses;
+    if (snapshot.agenda && snapshot.agenda.title) $("workshop-title").textContent = snapshot.agenda.title;
+    if (snapshot.join_url) showJoinLink(snapshot.join_url);
     if (snapshot.report_url) {
       $("report-link").hidden = false;
       $("report-link").querySelector("a").href = snapshot.report_url;

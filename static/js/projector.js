@@ -63,6 +63,7 @@ function draw(view) {
   const step = view.step;
   const timer = view.timer;
   main.dataset.state = ended ? "ended" : step.kind;
+  if (view.title) setText("projector-brand", view.title);
   document.title = `Projector · ${ended ? "Thank you" : step.title}`;
   if (ended) {
     // A calm last screen: no code to join, no countdown stuck at zero.
@@ -118,6 +119,14 @@ function start(key) {
     }
     connection.textContent = "Reconnecting…";
     connection.hidden = false;
+  });
+  socket.on("join_link", ({ join_url: url }) => {
+    // The join link with its key, sent only to a projector whose display key opened: the QR code draws the same.
+    $("projector-url").textContent = url;
+    const qr = $("projector-join").querySelector("img[data-src]");
+    const key = new URL(url).searchParams.get("k") || "";
+    qr.dataset.src = `/j/${encodeURIComponent(CODE)}/qr.svg?k=${encodeURIComponent(key)}`;
+    if (qr.getAttribute("src")) qr.src = qr.dataset.src;
   });
   socket.on("display", (view) => {
     if (last && view.seq < last.seq) return;

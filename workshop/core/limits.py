@@ -131,6 +131,14 @@ class CodeGuard:
                 if known:
                     budget.tokens = min(self.burst, budget.tokens + 1)
 
+    def pressed(self, key: str) -> bool:
+        """Tell whether checks from `key` wait their turn now, without spending anything."""
+        with self.lock:
+            budget = self.budgets.get(key)
+            if budget is None:
+                return False
+            return budget.held > 0 or budget.tokens + (self.clock() - budget.at) * self.per_second < 1
+
     def _reserve(self, key: str) -> tuple[Budget, float]:
         """Take a token now, or a place in the queue for the next one; refuse past the queue's end."""
         with self.lock:

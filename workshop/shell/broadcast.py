@@ -67,9 +67,10 @@ def admit_facilitator(socketio, sid: str, room: Room, links: tuple) -> None:
     show_console(socketio, sid, room, links)
 
 
-def admit_display(socketio, sid: str, room: Room) -> None:
-    """Put a projector among the room's displays only, and send it the name-free view."""
+def admit_display(socketio, sid: str, room: Room, join_url: str) -> None:
+    """Put a projector among the room's displays only, and send it the name-free view and the join link."""
     socketio.server.enter_room(sid, displays(room.code), namespace="/")
+    socketio.emit("join_link", {"join_url": join_url}, to=sid)
     show_display(socketio, sid, room)
 
 

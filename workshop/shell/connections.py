@@ -13,6 +13,7 @@ from ..core.room import Room
 from . import broadcast
 from .codes import normal_code
 from .keys import digest, same
+from .links import join_url
 from .registry import ENDED_MESSAGE, Registry
 
 NOT_KNOWN = "This phone is not known in an open workshop with this code; please join again."
@@ -43,6 +44,11 @@ class Connections:
     def sid_of(self, attendee_id: str) -> str | None:
         """Return an attendee's current connection, if their phone is connected."""
         return self.attendee_sids.get(attendee_id)
+
+    def holds(self, code: str, token: str) -> bool:
+        """Tell whether a token is an attendee's of the open room with this code (no guess gets here)."""
+        found = self.rooms.attendee_of(token)
+        return found is not None and found[0] == normal_code(code)
 
     def connect_attendee(self, sid: str, code: str, token: str) -> None:
         """Let an attendee's phone in, replacing an older connection for the same token."""
@@ -105,7 +111,7 @@ class Connections:
 
         def greet(room: Room) -> None:
             self.by_sid[sid] = Connection(room.code, "display")
-            broadcast.admit_display(self.socketio, sid, room)
+            broadcast.admit_display(self.socketio, sid, room, join_url(room.code))
 
         if self.rooms.look(code, greet):
             return

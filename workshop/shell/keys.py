@@ -36,6 +36,21 @@ def display_key(server_secret: str, code: str) -> str:
     return mac.hexdigest()[:32]
 
 
+def join_key(server_secret: str, code: str) -> str:
+    """Return the key of a workshop's join link and QR code: it lets a check skip the code guard.
+
+    Derived without any lookup, so checking it tells nothing about whether the room exists;
+    80 bits, so it cannot be guessed, and short enough to keep the QR code easy to scan.
+    """
+    mac = hmac.new(server_secret.encode(), f"join:{code}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:20]
+
+
+def is_join_key(server_secret: str, code: str, key) -> bool:
+    """Tell whether `key` is the join key of `code`; anything else (missing, wrong, not text) is not."""
+    return isinstance(key, str) and same(key.lower(), join_key(server_secret, code))
+
+
 def key_fingerprint(server_secret: str, key: str) -> str:
     """Return what a session remembers of the organizer key it was issued under, without the key."""
     message = b"organizer:" + key.encode("utf-8", "surrogatepass")

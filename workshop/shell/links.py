@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app, request
 
-from .keys import display_key, report_key
+from .keys import display_key, join_key, report_key
 
 WILDCARDS = frozenset({"", "0.0.0.0", "::"})
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
@@ -152,7 +152,17 @@ def base_url() -> str:
 
 
 def join_url(code: str) -> str:
-    """Return the link attendees open to join a room (and the QR code's target)."""
+    """Return the link attendees open to join a room (and the QR code's target), with its join key.
+
+    The key lets the phone's checks skip the code guard: a correct code is never slowed
+    for whoever scanned the QR code or opened the link, whatever others on their network do.
+    """
+    key = join_key(current_app.config["SECRET_KEY"], code)
+    return f"{base_url()}/j/{code}?k={key}"
+
+
+def typed_join_url(code: str) -> str:
+    """Return the join link without its key: what a page may show before anyone proved to hold the code."""
     return f"{base_url()}/j/{code}"
 
 

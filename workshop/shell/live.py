@@ -15,6 +15,7 @@ from flask import current_app, request
 from ..core.limits import CodeGuard, RateLimit, address_key
 from .clock import Clock
 from .connections import Connections
+from .keys import is_join_key
 from .registry import Registry
 from .store import Store
 
@@ -49,15 +50,33 @@ def live() -> Live:
     return current_app.extensions["workshop"]
 
 
+BUSY = "Your network is very busy: scan the QR code or open the link instead."
+
+
 def too_many(retry_after: int) -> str:
-    """Say that an address is out of tries, without a word about the code it sent."""
-    return f"Too many attempts from your network. Please try again in {retry_after} s."
+    """Say that an address is out of tries, without a word about the code it sent, and what to do instead."""
+    return f"{BUSY[:-1]}, or try again in {retry_after} s."
 
 
-def check_code(attempt):
+def holds_join_key(code: str, key) -> bool:
+    """Tell whether a request carries the join key of `code` (the join link's and the QR code's)."""
+    return is_join_key(current_app.config["SECRET_KEY"], code, key)
+
+
+def busy() -> bool:
+    """Tell whether this address's code checks wait their turn now (someone on it spent the budget)."""
+    return live().code_guard.pressed(address_key(request.remote_addr))
+
+
+def check_code(attempt, secret: bool = False):
     """Run a check that tells a real code from a wrong one in this address's turn (see CodeGuard).
 
     `attempt()` returns `(answer, known)`: `known` is false when the code or token named
     nothing, which spends the address's budget. Raises Crowded when too many wait already.
+    A request that carries a valid secret for the code it names (`secret`: a join key, an
+    attendee's token) skips the guard and is answered at once: a secret cannot be guessed,
+    so the fast answer tells nothing about codes the asker does not already know.
     """
+    if secret:
+        return attempt()[0]
     return live().code_guard.check(address_key(request.remote_addr), attempt)

@@ -282,6 +282,7 @@ BODIES: dict[str, Schema] = {
         ORGANIZER_KEY,
         not_object=JSON_OBJECT),
     "POST /api/join": schema(CODE, Field("name", Text(40, strict=True), what="Your name"),
+                             Field("join_key", Secret(64), default=None, nullable=True),
                              not_object=JSON_OBJECT),
     "POST /reports/<CODE>/unlock": schema(Field("key", Secret(256)), code="wrong_key",
                                           says="That report link is not valid."),

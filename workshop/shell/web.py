@@ -17,8 +17,8 @@ from ..core.limits import Crowded, address_key
 from . import links
 from .api import api_error, json_body, refused
 from .codes import is_code, normal_code
-from .keys import same
-from .live import check_code, live, too_many
+from .keys import join_key, same
+from .live import BUSY, busy, check_code, holds_join_key, live, too_many
 from .registry import UNAVAILABLE
 
 bp = Blueprint("web", __name__)
@@ -129,10 +129,10 @@ def start_workshop():
     return redirect(f"/facilitate/{room.code}#key={quote(key)}", code=303)
 
 
-def guarded_page(attempt, code: str):
-    """Answer a page that tells a real code from a wrong one, in this address's turn."""
+def guarded_page(attempt, code: str, secret: bool = False):
+    """Answer a page that tells a real code from a wrong one, in turn unless it holds the key."""
     try:
-        return check_code(attempt)
+        return check_code(attempt, secret)
     except Crowded as crowded:
         return render_template("join.html", code=code, error=too_many(crowded.retry_after)), 429, \
             {"Retry-After": str(crowded.retry_after)}
@@ -140,41 +140,25 @@ def guarded_page(attempt, code: str):
 
 @bp.get("/facilitate/<code>")
 def console(code: str):
-    """Serve the facilitator console, for an open or an ended workshop; its key stays in the URL fragment."""
+    """Serve the facilitator console for any well-formed code, alike: its socket checks the key.
+
+    The page looks nothing up, so it tells a real code from a wrong one no more than the
+    socket does (`wrong_key` for both), and needs no place in the code guard.
+    """
     code = normal_code(code)
     if not is_code(code):
         abort(404)
-
-    def attempt():
-        room = live().rooms.room(code)
-        record = None if room else live().store.room_record(code)
-        if room is None and record is None:
-            return (render_template("error.html", title="There is no workshop with that code",
-                                    message="Check the facilitator link."), 404), False
-        title = room.agenda.title if room else Agenda.from_dict(record["agenda"]).title
-        return render_template("console.html", code=code, title=title, join_url=links.join_url(code),
-                               base_url=links.base_url(), reach_warning=links.reach_warning()), True
-
-    return guarded_page(attempt, code)
+    return render_template("console.html", code=code, join_url=links.typed_join_url(code),
+                           base_url=links.base_url(), reach_warning=links.reach_warning())
 
 
 @bp.get("/p/<code>")
 def projector(code: str):
-    """Serve the projector's page, for an open or an ended workshop; its display key stays in the fragment."""
+    """Serve the projector's page for any well-formed code, alike: its socket checks the display key."""
     code = normal_code(code)
     if not is_code(code):
         abort(404)
-
-    def attempt():
-        room = live().rooms.room(code)
-        record = None if room else live().store.room_record(code)
-        if room is None and record is None:
-            return (render_template("error.html", title="There is no workshop with that code",
-                                    message="Check the projector link on the console."), 404), False
-        title = room.agenda.title if room else Agenda.from_dict(record["agenda"]).title
-        return render_template("projector.html", code=code, title=title, join_url=links.join_url(code)), True
-
-    return guarded_page(attempt, code)
+    return render_template("projector.html", code=code, join_url=links.typed_join_url(code))
 
 
 @bp.get("/join")
@@ -194,25 +178,36 @@ def attendee_page(code: str):
     if not is_code(code):
         return render_template("join.html", code=code[:6], error=UNAVAILABLE), 404
 
+    keyed = holds_join_key(code, request.args.get("k"))
+    hint = BUSY if not keyed and busy() else None  # decided before the code is looked at: tells nothing
+
     def attempt():
         room = live().rooms.room(code)
         if room is None:
-            answer = render_template("join.html", code=code, error=UNAVAILABLE), 404
+            answer = render_template("join.html", code=code, error=UNAVAILABLE, busy=hint), 404
             return answer, live().rooms.exists(code)
+        # The page of an open room may carry its join key: whoever sees it knows the code already.
+        key = join_key(current_app.config["SECRET_KEY"], room.code)
         return render_template("attendee.html", code=room.code, title=room.agenda.title,
-                               locked=room.locked), True
+                               locked=room.locked, join_key=key), True
 
-    return guarded_page(attempt, code)
+    return guarded_page(attempt, code, secret=keyed)
 
 
 @bp.get("/j/<code>/qr.svg")
 def qr_code(code: str):
-    """Draw the join link as a QR code, for any well-formed code: it is only the link, and tells nothing."""
+    """Draw the join link as a QR code, for any well-formed code: it is only the link, and tells nothing.
+
+    Its join key goes into the drawing only when the request carries it (`?k=`): the QR code
+    never hands out a key that its asker did not already hold.
+    """
     code = normal_code(code)
     if not is_code(code):
         abort(404)
     out = io.BytesIO()
-    segno.make(links.join_url(code), error="m").save(
+    keyed = holds_join_key(code, request.args.get("k"))
+    target = links.join_url(code) if keyed else links.typed_join_url(code)
+    segno.make(target, error="m").save(
         out, kind="svg", scale=8, border=2, dark="#1f2a37", light="#ffffff",
         title=f"QR code to join workshop {code}")
     return Response(out.getvalue(), mimetype="image/svg+xml")
@@ -266,6 +261,8 @@ def join():
     if not is_code(code):  # its shape is no secret: no need to spend the budget on it
         raise unavailable
 
+    keyed = holds_join_key(code, data["join_key"])  # a wrong key is no key: the slow path, never a hint
+
     def attempt():
         try:
             room, attendee_id, token = live().rooms.join(code, name)
@@ -277,7 +274,7 @@ def join():
                 201), True
 
     try:
-        return check_code(attempt)
+        return check_code(attempt, secret=keyed)
     except Crowded as crowded:
         return api_error(too_many(crowded.retry_after), "rate_limited", 429, retry_after=crowded.retry_after)
 
