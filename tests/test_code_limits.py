@@ -469,6 +469,7 @@ def test_console_and_projector_pages_are_the_same_for_real_ended_and_wrong_codes
     assert fast.extensions["workshop"].code_guard.budgets == {}  # they are no code checks
 
 
+@pytest.mark.server
 def test_a_token_of_the_room_connects_at_once_while_its_network_is_crowded(venue):
     workshop = venue.create_workshop()
     crowded = {"X-Forwarded-For": "203.0.113.25"}
@@ -560,6 +561,7 @@ async def guessers_and_phones(url: str, code: str, key: str, loops: int, phones:
     return results
 
 
+@pytest.mark.server
 def test_a_guesser_on_the_venues_address_stops_no_phone_that_has_the_link(venue):
     workshop = venue.create_workshop()
     key = workshop["join_url"].rsplit("?k=", 1)[1]
