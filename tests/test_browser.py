@@ -464,7 +464,10 @@ def test_the_organizer_signs_in_and_downloads_csv_xlsx_and_pdf_with_five_respons
         assert download.suggested_filename.endswith(f".{ext}"), download.suggested_filename
         files[ext] = open(download.path(), "rb").read()  # noqa: SIM115
 
-    rows = list(csv.reader(io.StringIO(files["csv"].decode("utf-8-sig"))))
+    # The workshop's details, a blank row, then the answers.
+    lines = list(csv.reader(io.StringIO(files["csv"].decode("utf-8-sig"))))
+    details, rows = lines[:lines.index([])], lines[lines.index([]) + 1:]
+    assert ["Code", journey.code] in details, details
     assert len(rows) == 1 + 5, rows
     assert sorted(cell for row in rows for cell in row if cell.startswith("Thank you from phone")) == [
         f"Thank you from phone {i} 🌿" for i in range(1, 6)]

@@ -122,9 +122,12 @@ function start(key) {
   });
   socket.on("join_link", ({ join_url: url }) => {
     // The join link with its key, sent only to a projector whose display key opened: the QR code draws the same.
-    $("projector-url").textContent = url;
+    // The wall shows what a person can type (the join page; the code is below it in large type);
+    // the key is for the QR code only, which nobody has to read.
+    const link = new URL(url);
+    $("projector-url").textContent = `${link.host}/join`;
     const qr = $("projector-join").querySelector("img[data-src]");
-    const key = new URL(url).searchParams.get("k") || "";
+    const key = link.searchParams.get("k") || "";
     qr.dataset.src = `/j/${encodeURIComponent(CODE)}/qr.svg?k=${encodeURIComponent(key)}`;
     if (qr.getAttribute("src")) qr.src = qr.dataset.src;
   });
