@@ -61,6 +61,8 @@ def test_a_projector_follows_a_round_without_ever_receiving_a_name_or_a_moment(a
     assert len(views) >= len(steps)
     assert views[-1]["status"] == "ended"
     assert any(v["groups"]["triads"] == 1 and v["groups"]["pairs"] == 0 for v in views), views[-1]["groups"]
+    grouped = [v for v in views if v["labels"]]
+    assert grouped and grouped[0]["labels"] == [[1, "blue", 3]], "the wall's legend: number, colour, size"
     wire = json.dumps(views, ensure_ascii=False)
     for name in NAMES:
         assert name not in wire

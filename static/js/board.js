@@ -131,8 +131,13 @@ export class Board {
   card(group) {
     const list = el("ul", { class: "members", role: "list" },
       group.members.map((id, i) => el("li", {}, this.member(id, group.roles[i], group.id))));
-    const card = el("li", { class: `group${group.done ? " is-done" : ""}${group.members.length === 3 ? " trio" : ""}`, dataset: { id: group.id } },
-      list,
+    const label = group.number
+      ? el("p", { class: "group-label" }, el("span", { class: "swatch", "aria-hidden": "true" }),
+        `Pair ${group.number} · ${group.colour}`)
+      : null;
+    const card = el("li", { class: `group${group.done ? " is-done" : ""}${group.members.length === 3 ? " trio" : ""}`,
+                            dataset: group.colour ? { id: group.id, colour: group.colour } : { id: group.id } },
+      label, list,
       group.prompt ? el("p", { class: "group-prompt" }, group.prompt) : null,
       el("div", { class: "group-foot" },
         el("span", { class: "done-badge" }, "✓ Done"),

@@ -520,7 +520,13 @@ onPress($("timer-main"), () => {
 onPress($("timer-extend"), () => run("extend_timer", { seconds: 60 }));
 onPress($("timer-skip"), () => run("skip_timer"));
 onPress($("feedback-toggle"), () => {
-  if (!(state.room.feedback || {}).open) return run("open_feedback");
+  if (!(state.room.feedback || {}).open) {
+    // From another step this ends the conversations in progress and jumps every phone to the form.
+    const elsewhere = state.room.step.kind !== "feedback";
+    if (elsewhere && !window.confirm("Go to the feedback step and open the form on every phone? "
+      + "Any conversation in progress ends.")) return null;
+    return run("open_feedback");
+  }
   if (!window.confirm("Close the feedback form on every phone?")) return null;
   return run("close_feedback");
 });
@@ -585,6 +591,20 @@ function pressSoon(button, tries = 40) {
   else if (tries > 0) setTimeout(() => pressSoon(button, tries - 1), 50);
 }
 
+const BAR_BUTTONS = ["timer-main", "timer-extend", "timer-skip", "feedback-toggle", "next-step"];
+
+function onBar(target) {
+  return BAR_BUTTONS.some((id) => target.closest(`#${id}`));
+}
+
+// The button's own Space press lands on keyup: swallow it where the keydown above paused or resumed.
+document.addEventListener("keyup", (event) => {
+  if ((event.key === " " || event.key === "Spacebar") && event.target instanceof Element && onBar(event.target)) {
+    const action = timerAction();
+    if (action && action.event !== "start_timer") event.preventDefault();
+  }
+});
+
 document.addEventListener("keydown", (event) => {
   if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || !state.room) return;
   if ($("console").hidden || state.room.status === "ended") return;
@@ -592,9 +612,17 @@ document.addEventListener("keydown", (event) => {
   // Typing, choosing, or a control that Space and arrows already operate: leave the key alone.
   if (target.closest("input, textarea, select, [contenteditable]:not([contenteditable='false'])")) return;
   if (event.key === " " || event.key === "Spacebar") {
-    if (target.closest("button, a, summary, label, [role='button'], [tabindex]:not(main):not(h2)")) return;
     const action = timerAction();
-    if (!action || action.event === "start_timer") return;
+    const pausable = action && action.event !== "start_timer";
+    // On the bar's own buttons Space keeps its promise, pause or resume, rather than pressing
+    // Next step or Skip a second time (Enter still presses the focused button).
+    if (pausable && onBar(target)) {
+      event.preventDefault();
+      pressSoon($("timer-main"));
+      return;
+    }
+    if (target.closest("button, a, summary, label, [role='button'], [tabindex]:not(main):not(h2)")) return;
+    if (!pausable) return;
     event.preventDefault();
     pressSoon($("timer-main"));
   } else if (event.key === "ArrowRight" || event.key === "n" || event.key === "N") {

@@ -1,7 +1,7 @@
 // The projector: the room for the wall, from the name-free `display` view (docs/protocol.md).
 import { startClock } from "./clock.js";
 import { Countdown } from "./countdown.js";
-import { load, store } from "./dom.js";
+import { el, load, store } from "./dom.js";
 import { connect, onReturn, reconnectNow } from "./socket.js";
 
 const CODE = document.body.dataset.code;
@@ -57,6 +57,24 @@ function turnLine(view) {
   return `${number}${phase.title}`;
 }
 
+const LEGEND_MAX = 48; // past this many groups a legend is a wall of chips: the count says enough
+
+/** The pairs' numbers and colours, so that people find their partner across the hall; never a name. */
+function drawLegend(labels, shown) {
+  const list = $("projector-pairs");
+  const visible = shown && labels.length > 0 && labels.length <= LEGEND_MAX;
+  list.hidden = !visible;
+  if (!visible) return;
+  const key = JSON.stringify(labels);
+  if (list.dataset.key === key) return;
+  list.dataset.key = key;
+  list.replaceChildren(...labels.map(([number, colour, size]) =>
+    el("li", { class: "pair-chip", dataset: { colour } },
+      el("span", { class: "swatch", "aria-hidden": "true" }),
+      `Pair ${number}`, size === 3 ? el("span", { class: "chip-note" }, " · three") : null,
+      el("span", { class: "visually-hidden" }, `, ${colour}`))));
+}
+
 function draw(view) {
   const main = $("main");
   const ended = view.status === "ended";
@@ -73,6 +91,7 @@ function draw(view) {
     $("projector-pause").hidden = true;
     $("projector-clock").hidden = true;
     $("projector-groups").hidden = true;
+    $("projector-pairs").hidden = true;
     $("projector-join").hidden = true;
     clock.set(null);
     return;
@@ -85,7 +104,9 @@ function draw(view) {
   else if (step.kind === "feedback") turn = view.feedback.open ? "Please share your feedback on your phone. It is anonymous." : "";
   setText("projector-turn", turn);
   const roundOver = step.kind === "round" && view.phase && view.phase.speaker == null;
-  const showClock = Boolean(timer) && timer.state !== "done" && !roundOver;
+  // Outside rounds a countdown nobody started is no news for the wall ("Not started yet" at feedback).
+  const showClock = Boolean(timer) && timer.state !== "done" && !roundOver
+    && (step.kind === "round" || timer.state !== "idle");
   clock.set(showClock ? timer : null);
   $("projector-clock").hidden = !showClock;
   const paused = showClock && timer.state === "paused";
@@ -93,6 +114,7 @@ function draw(view) {
   main.classList.toggle("is-paused", paused);
   const groups = (step.kind === "round" || step.kind === "pairing") ? groupsLine(view.groups) : "";
   setText("projector-groups", groups);
+  drawLegend(view.labels || [], step.kind === "round" || step.kind === "pairing");
 
   const joining = !view.locked && step.kind !== "feedback" && step.kind !== "closing";
   const join = $("projector-join");

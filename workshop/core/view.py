@@ -169,6 +169,10 @@ def display_view(room: Room) -> dict:
         "timer": room.timer.to_dict() if room.timer else None,
         "groups": {"pairs": len(room.groups) - triads, "triads": triads,
                    "waiting": len(room.waiting) + sum(p not in room.groups.of for p in room.round.pending)},
+        # The wall's legend, so that people can find their pair across a hall: numbers, colours
+        # and sizes, never a name.
+        "labels": sorted([group.number, pair_label(room, group)["colour"], len(group.members)]
+                         for group in room.groups),
         "feedback": {"open": room.feedback_open, "closed": room.feedback_closed},
     }
 

@@ -47,8 +47,13 @@ def send_change(socketio, room: Room, change: Change, sid_of) -> None:
         socketio.emit("feedback_count", feedback_count(room), to=facilitators(room.code))
     if change.groups_changed:
         socketio.emit("groups", groups_delta(room, change), to=facilitators(room.code))
-    if change.room or change.groups_changed:
+    if (change.room or change.groups_changed) and watched(socketio, displays(room.code)):
         socketio.emit("display", display_view(room), to=displays(room.code))
+
+
+def watched(socketio, room_name: str) -> bool:
+    """Tell whether anyone is in a Socket.IO room: a projector's view is built only for a projector."""
+    return any(True for _ in socketio.server.manager.get_participants("/", room_name))
 
 
 def admit_attendee(socketio, sid: str, room: Room, attendee_id: str) -> None:
