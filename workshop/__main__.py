@@ -14,6 +14,7 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
@@ -79,6 +80,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def calm_garbage_collector() -> None:
+    """Keep the collector's full passes out of the way of a broadcast.
+
+    A full collection walks every tracked object, and a room of hundreds of attendees, its
+    groups and its agenda are many: measured with the benchmark, one pause of about 60 ms
+    landed in the middle of a timer change and set its p95 at 3 to 4 times the bare
+    broadcast's. What the server loaded at start (modules, agendas, the rooms it booted) is
+    frozen out of the collector's sight, and collections run less often; reference counting
+    still frees almost everything at once, so memory does not grow with it.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def main(argv=None) -> None:
     """Start the server with eventlet's WSGI server."""
     args = parse_args(argv)
@@ -95,6 +111,7 @@ def main(argv=None) -> None:
         if value is not None:
             overrides[key] = value
     app = create_app(overrides)
+    calm_garbage_collector()
     local = links.local_url(args.host, port)
     base = links.choose_base(app.config.get("PUBLIC_URL"), local, lan)
     also = f" (on this laptop also {local}/)" if base != local else ""
