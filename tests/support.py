@@ -106,14 +106,38 @@ class Server:
         return response.json()
 
 
-class Phone:
+class Remembers:
+    """What a connection was sent: every event in order, and the latest of each (the room by its seq).
+
+    Shared by the real client here and the in-process one (tests/in_process.py), so both keep state alike.
+    """
+
+    def __init__(self):
+        self.events: list[tuple[str, object]] = []
+        self.state: dict[str, object] = {}
+
+    def remember(self, event: str, data) -> None:
+        self.events.append((event, data))
+        if event == "console" and isinstance(data, dict):
+            self._keep_room(data["room"])
+        if event == "room" and isinstance(data, dict):
+            self._keep_room(data)
+        else:
+            self.state[event] = data
+
+    def _keep_room(self, room):
+        current = self.state.get("room")
+        if current is None or room["seq"] >= current["seq"]:
+            self.state["room"] = room
+
+
+class Phone(Remembers):
     """A real Socket.IO client that keeps the latest state the server sent it."""
 
     def __init__(self, url: str, auth: dict):
+        super().__init__()
         self.url = url
         self.auth = auth
-        self.events: list[tuple[str, object]] = []
-        self.state: dict[str, object] = {}
         self.lock = threading.Lock()
         self.client = socketio.Client(reconnection=True, reconnection_delay=0.2,
                                       reconnection_delay_max=1, request_timeout=5)
@@ -123,18 +147,7 @@ class Phone:
 
     def _record(self, event, data=None):
         with self.lock:
-            self.events.append((event, data))
-            if event == "console" and isinstance(data, dict):
-                self._keep_room(data["room"])
-            if event == "room" and isinstance(data, dict):
-                self._keep_room(data)
-            else:
-                self.state[event] = data
-
-    def _keep_room(self, room):
-        current = self.state.get("room")
-        if current is None or room["seq"] >= current["seq"]:
-            self.state["room"] = room
+            self.remember(event, data)
 
     def _refused(self, data=None):
         self.refused = data or {}
