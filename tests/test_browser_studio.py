@@ -14,9 +14,20 @@ import requests
 
 from workshop.core.agenda import load_agenda
 
-from .browser_support import ARTIFACTS, AXE, BLOCKING, CHROMIUM, DESKTOP, LAUNCH_ARGS, PHONE, require_browser
+from .browser_support import (
+    ARTIFACTS,
+    AXE,
+    BLOCKING,
+    DESKTOP,
+    FOCUSED,
+    PHONE,
+    expect,
+    launched,
+    playwright_session,
+    require_browser,
+    start,
+)
 from .support import ROOT, Server, attendee, facilitator
-from .test_browser_phone import FOCUSED
 
 pytestmark = pytest.mark.browser
 
@@ -31,29 +42,15 @@ def server(tmp_path_factory):
     shutil.copytree(ROOT / "agendas", agendas)
     running = Server(folder / "studio.db", "--agendas", str(agendas), "--grace", "60")
     running.agendas = agendas
-    for attempt in range(3):
-        try:
-            running.start()
-            break
-        except requests.RequestException:
-            running.stop()
-            if attempt == 2:
-                raise
+    start(running)
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=10_000)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with playwright_session() as playwright, launched(playwright) as chromium:
+        yield chromium
 
 
 @pytest.fixture
@@ -65,11 +62,6 @@ def page(browser):
     yield page
     context.close()
     assert not errors, errors
-
-
-def expect(locator):
-    from playwright.sync_api import expect as playwright_expect
-    return playwright_expect(locator)
 
 
 def focused(page) -> str:
