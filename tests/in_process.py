@@ -26,7 +26,7 @@ from socketio import packet
 
 from workshop import create_app
 
-from .support import Remembers
+from .support import Remembers, go_to
 
 ORGANIZER_KEY = "organizer-key-for-tests"
 
@@ -147,13 +147,6 @@ def facilitator(app: Flask, workshop: dict) -> Socket:
     assert console.connected, console.refused
     console.sees(lambda c: c.state.get("console"), "the console")
     return console
-
-
-def go_to(console: Socket, kind: str, nth: int = 0) -> int:
-    """Move the room to the nth step of a kind and return its index."""
-    steps = [s["index"] for s in console.latest("console")["agenda"]["steps"] if s["kind"] == kind]
-    assert console.send("go_to_step", {"index": steps[nth]}) == {"ok": True}
-    return steps[nth]
 
 
 class Logged(logging.Handler):

@@ -175,6 +175,13 @@ class Phone(Remembers):
         self.client.disconnect()
 
 
+def go_to(console, kind: str, nth: int = 0) -> int:
+    """Move the room to the nth step of a kind and return its index (a console real or in process)."""
+    steps = [s["index"] for s in console.latest("console")["agenda"]["steps"] if s["kind"] == kind]
+    assert console.send("go_to_step", {"index": steps[nth]}) == {"ok": True}
+    return steps[nth]
+
+
 def attendee(server: Server, code: str, name: str) -> Phone:
     """Join a workshop and connect as that attendee."""
     joined = server.join(code, name)

@@ -9,17 +9,9 @@ import sys
 import pytest
 import requests
 
-from .support import ROOT, Server, attendee, facilitator
+from .support import ROOT, Server, attendee, facilitator, go_to
 
 pytestmark = pytest.mark.server
-
-
-def go_to(console, kind):
-    """Move the room to the first step of a kind and return its index."""
-    steps = console.latest("console")["agenda"]["steps"]
-    index = next(s["index"] for s in steps if s["kind"] == kind)
-    assert console.send("go_to_step", {"index": index}) == {"ok": True}
-    return index
 
 
 def in_a_round(server, names):
