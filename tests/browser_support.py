@@ -103,6 +103,23 @@ FOCUSED = """() => {
 }"""
 
 
+def focused(page) -> str:
+    """Return the focused control as "tag:label", the way a screen reader names it."""
+    return page.evaluate(FOCUSED)
+
+
+def tab_to(page, target: str, limit: int = 25, back: bool = False) -> None:
+    """Press Tab (or Shift+Tab) until `target` ("button:I agree") has focus, as a keyboard user gets there."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        now = focused(page)
+        seen.append(now)
+        if now == target:
+            return
+    raise AssertionError(f"Tab never reached {target!r}: {seen[-15:]}")
+
+
 # -- accessibility and screenshots ---------------------------------------------------------------------
 
 

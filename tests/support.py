@@ -182,6 +182,17 @@ def go_to(console, kind: str, nth: int = 0) -> int:
     return steps[nth]
 
 
+def in_a_round(server: Server, names) -> tuple[dict, Phone, list[Phone]]:
+    """Start quick-connect, let everyone join and agree, and move the room to its first round."""
+    workshop = server.create_workshop("quick-connect")
+    console = facilitator(server, workshop)
+    phones = [attendee(server, workshop["code"], name) for name in names]
+    for phone in phones:
+        assert phone.send("agree") == {"ok": True}
+    go_to(console, "round")
+    return workshop, console, phones
+
+
 def attendee(server: Server, code: str, name: str) -> Phone:
     """Join a workshop and connect as that attendee."""
     joined = server.join(code, name)

@@ -16,16 +16,17 @@ from .browser_support import (
     AXE,
     BLOCKING,
     CHROMIUM,
-    FOCUSED,
     HEAR,
     LAUNCH_ARGS,
     Snapshot,
     expect,
+    focused,
     launched,
     list_names,
     playwright_session,
     require_browser,
     start,
+    tab_to,
 )
 from .samples import QUESTIONS
 from .support import Server, attendee, facilitator
@@ -203,22 +204,6 @@ class Ears:
         self.expected.append(text)
         heard = self.page.evaluate("window.__heard")
         assert heard == self.expected, f"heard {heard[count:]!r}, expected {text!r}"
-
-
-def focused(page) -> str:
-    return page.evaluate(FOCUSED)
-
-
-def tab_to(page, target: str, limit: int = 25) -> None:
-    """Press Tab until `target` ("button:I agree") has focus: the way a keyboard user gets there."""
-    seen = []
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        now = focused(page)
-        seen.append(now)
-        if now == target:
-            return
-    raise AssertionError(f"Tab never reached {target!r}: {seen}")
 
 
 def no_sideways_scroll(page, what: str) -> None:

@@ -7,6 +7,7 @@ Screenshots of the studio (1280 px and 390 px, light and dark) go to artifacts/s
 from __future__ import annotations
 
 import shutil
+from functools import partial
 from urllib.parse import urlparse
 
 import pytest
@@ -14,14 +15,15 @@ import requests
 
 from workshop.core.agenda import load_agenda
 
+from . import browser_support
 from .browser_support import (
     ARTIFACTS,
     AXE,
     BLOCKING,
     DESKTOP,
-    FOCUSED,
     PHONE,
     expect,
+    focused,
     launched,
     playwright_session,
     require_browser,
@@ -64,20 +66,8 @@ def page(browser):
     assert not errors, errors
 
 
-def focused(page) -> str:
-    return page.evaluate(FOCUSED)
-
-
-def tab_to(page, target: str, limit: int = 120, back: bool = False) -> None:
-    """Press Tab (or Shift+Tab) until the focused control reads `target` ("button:Add step")."""
-    seen = []
-    for _ in range(limit):
-        page.keyboard.press("Shift+Tab" if back else "Tab")
-        now = focused(page)
-        seen.append(now)
-        if now == target:
-            return
-    raise AssertionError(f"Tab never reached {target!r}: {seen[-15:]}")
+# The studio's page is long: a control may be up to 120 presses of Tab away.
+tab_to = partial(browser_support.tab_to, limit=120)
 
 
 def replace_text(page, text: str) -> None:
