@@ -1,15 +1,17 @@
-"""Helpers for the browser journey (test_browser.py): Chromium, axe-core, screenshots, countdown probes."""
+"""Helpers for the browser tests (test_browser*.py): Chromium, axe-core, screenshots, countdown probes."""
 
 from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import requests
 
-from .support import ROOT, Phone
+from .support import ROOT, Phone, Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -41,6 +43,81 @@ def require_browser() -> None:
     if os.environ.get("CI"):
         pytest.fail(f"browser tests cannot run in CI: {problem}", pytrace=False)
     pytest.skip(problem)
+
+
+def start(server: Server, attempts: int = 3) -> Server:
+    """Start a server, again if need be: a loaded machine may answer its first health check after 1 s."""
+    for attempt in range(attempts):
+        try:
+            return server.start()
+        except requests.RequestException:
+            server.stop()
+            if attempt == attempts - 1:
+                raise
+    return server
+
+
+@contextmanager
+def playwright_session():
+    """Run Playwright (once Chromium and Playwright are known to be here), its expectations waiting 10 s."""
+    require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=10_000)
+    with sync_playwright() as driver:
+        yield driver
+
+
+@contextmanager
+def launched(driver, *args: str):
+    """Launch Debian's Chromium with the sandboxed machine's flags (and any more), and close it after."""
+    chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=[*LAUNCH_ARGS, *args])
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+def expect(locator):
+    """Playwright's expect, imported late so that a machine without Playwright still collects the tests."""
+    from playwright.sync_api import expect as playwright_expect
+    return playwright_expect(locator)
+
+
+# What a screen reader would hear: every text the page's polite live region (#announcer) says, in order.
+HEAR = """() => {
+  const region = document.getElementById('announcer');
+  window.__heard = [];
+  new MutationObserver(() => {
+    const text = region.textContent.trim();
+    if (text) window.__heard.push(text);
+  }).observe(region, {childList: true, characterData: true, subtree: true});
+}"""
+# The focused control as "tag:label" ("button:Add step"), or "body".
+FOCUSED = """() => {
+  const a = document.activeElement;
+  if (!a || a === document.body) return 'body';
+  const label = a.getAttribute('aria-label') || (a.labels && a.labels[0] && a.labels[0].textContent)
+    || a.textContent || a.id || '';
+  return `${a.tagName.toLowerCase()}:${label.replace(/\\s+/g, ' ').trim()}`;
+}"""
+
+
+def focused(page) -> str:
+    """Return the focused control as "tag:label", the way a screen reader names it."""
+    return page.evaluate(FOCUSED)
+
+
+def tab_to(page, target: str, limit: int = 25, back: bool = False) -> None:
+    """Press Tab (or Shift+Tab) until `target` ("button:I agree") has focus, as a keyboard user gets there."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        now = focused(page)
+        seen.append(now)
+        if now == target:
+            return
+    raise AssertionError(f"Tab never reached {target!r}: {seen[-15:]}")
 
 
 # -- accessibility and screenshots ---------------------------------------------------------------------

@@ -6,9 +6,12 @@ import tempfile
 
 import pytest
 
+from workshop.core.agenda import load_agenda
+from workshop.shell.events import socketio
+
 from . import support
 from .in_process import make_app
-from .support import Server
+from .support import ROOT, Server
 
 PROCESS_TIERS = ("server", "browser")
 TMPFS = "/dev/shm"
@@ -61,6 +64,27 @@ def app(tmp_path):
 def client(app):
     """Flask's test client for that app."""
     return app.test_client()
+
+
+@pytest.fixture
+def live(app):
+    """That app's room registry, to open rooms and join people without going through HTTP."""
+    return app.extensions["workshop"].rooms
+
+
+@pytest.fixture
+def room(live):
+    """A quick-connect room in that app, holding its facilitator key as `room.facilitator_key`."""
+    room, key = live.create_room(load_agenda(ROOT / "agendas" / "quick-connect.yaml"))
+    room.facilitator_key = key
+    return room
+
+
+@pytest.fixture
+def console(app, room):
+    """That room's facilitator, through Flask-SocketIO's test client."""
+    auth = {"role": "facilitator", "code": room.code, "key": room.facilitator_key}
+    return socketio.test_client(app, auth=auth)
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ from socketio import packet
 
 from workshop import create_app
 
+from .support import Remembers, go_to
+
 ORGANIZER_KEY = "organizer-key-for-tests"
 
 
@@ -58,14 +60,13 @@ class _Recording(SocketIOTestClient):
             server._send_packet = send
 
 
-class Socket:
+class Socket(Remembers):
     """An in-process Socket.IO connection that keeps the latest state the server sent it, like `Phone`."""
 
     def __init__(self, app: Flask, auth, http=None):
+        super().__init__()
         self.app = app
         self.auth = auth
-        self.events: list[tuple[str, object]] = []
-        self.state: dict[str, object] = {}
         self.client = _Recording(app, app.extensions["socketio"], auth=auth, flask_test_client=http)
         self.refused = self.client.refused
 
@@ -78,19 +79,8 @@ class Socket:
         received, self.client.queue = self.client.queue, []
         new = [(m["name"], m["args"][0] if m["args"] else None) for m in received]
         for event, data in new:
-            self.events.append((event, data))
-            if event == "console" and isinstance(data, dict):
-                self._keep_room(data["room"])
-            if event == "room" and isinstance(data, dict):
-                self._keep_room(data)
-            else:
-                self.state[event] = data
+            self.remember(event, data)
         return new
-
-    def _keep_room(self, room):
-        current = self.state.get("room")
-        if current is None or room["seq"] >= current["seq"]:
-            self.state["room"] = room
 
     def latest(self, event: str):
         self.pull()
@@ -115,6 +105,15 @@ class Socket:
     def close(self) -> None:
         if self.connected:
             self.client.disconnect()
+
+
+def phone(app: Flask, live, room, name: str = "Ana"):
+    """Join a room through the registry and connect as that attendee with Flask-SocketIO's own test client."""
+    _, attendee_id, token = live.join(room.code, name)
+    auth = {"role": "attendee", "code": room.code, "token": token}
+    client = app.extensions["socketio"].test_client(app, auth=auth)
+    client.attendee_id, client.token = attendee_id, token
+    return client
 
 
 def create_workshop(http, agenda: str = "quick-connect", **extra) -> dict:
@@ -148,13 +147,6 @@ def facilitator(app: Flask, workshop: dict) -> Socket:
     assert console.connected, console.refused
     console.sees(lambda c: c.state.get("console"), "the console")
     return console
-
-
-def go_to(console: Socket, kind: str, nth: int = 0) -> int:
-    """Move the room to the nth step of a kind and return its index."""
-    steps = [s["index"] for s in console.latest("console")["agenda"]["steps"] if s["kind"] == kind]
-    assert console.send("go_to_step", {"index": steps[nth]}) == {"ok": True}
-    return steps[nth]
 
 
 class Logged(logging.Handler):

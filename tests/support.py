@@ -106,14 +106,38 @@ class Server:
         return response.json()
 
 
-class Phone:
+class Remembers:
+    """What a connection was sent: every event in order, and the latest of each (the room by its seq).
+
+    Shared by the real client here and the in-process one (tests/in_process.py), so both keep state alike.
+    """
+
+    def __init__(self):
+        self.events: list[tuple[str, object]] = []
+        self.state: dict[str, object] = {}
+
+    def remember(self, event: str, data) -> None:
+        self.events.append((event, data))
+        if event == "console" and isinstance(data, dict):
+            self._keep_room(data["room"])
+        if event == "room" and isinstance(data, dict):
+            self._keep_room(data)
+        else:
+            self.state[event] = data
+
+    def _keep_room(self, room):
+        current = self.state.get("room")
+        if current is None or room["seq"] >= current["seq"]:
+            self.state["room"] = room
+
+
+class Phone(Remembers):
     """A real Socket.IO client that keeps the latest state the server sent it."""
 
     def __init__(self, url: str, auth: dict):
+        super().__init__()
         self.url = url
         self.auth = auth
-        self.events: list[tuple[str, object]] = []
-        self.state: dict[str, object] = {}
         self.lock = threading.Lock()
         self.client = socketio.Client(reconnection=True, reconnection_delay=0.2,
                                       reconnection_delay_max=1, request_timeout=5)
@@ -123,18 +147,7 @@ class Phone:
 
     def _record(self, event, data=None):
         with self.lock:
-            self.events.append((event, data))
-            if event == "console" and isinstance(data, dict):
-                self._keep_room(data["room"])
-            if event == "room" and isinstance(data, dict):
-                self._keep_room(data)
-            else:
-                self.state[event] = data
-
-    def _keep_room(self, room):
-        current = self.state.get("room")
-        if current is None or room["seq"] >= current["seq"]:
-            self.state["room"] = room
+            self.remember(event, data)
 
     def _refused(self, data=None):
         self.refused = data or {}
@@ -160,6 +173,24 @@ class Phone:
 
     def close(self) -> None:
         self.client.disconnect()
+
+
+def go_to(console, kind: str, nth: int = 0) -> int:
+    """Move the room to the nth step of a kind and return its index (a console real or in process)."""
+    steps = [s["index"] for s in console.latest("console")["agenda"]["steps"] if s["kind"] == kind]
+    assert console.send("go_to_step", {"index": steps[nth]}) == {"ok": True}
+    return steps[nth]
+
+
+def in_a_round(server: Server, names) -> tuple[dict, Phone, list[Phone]]:
+    """Start quick-connect, let everyone join and agree, and move the room to its first round."""
+    workshop = server.create_workshop("quick-connect")
+    console = facilitator(server, workshop)
+    phones = [attendee(server, workshop["code"], name) for name in names]
+    for phone in phones:
+        assert phone.send("agree") == {"ok": True}
+    go_to(console, "round")
+    return workshop, console, phones
 
 
 def attendee(server: Server, code: str, name: str) -> Phone:

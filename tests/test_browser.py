@@ -21,16 +21,17 @@ import pypdf
 import pytest
 
 from .browser_support import (
-    CHROMIUM,
     CONSOLE_DIGITS,
     DESKTOP,
-    LAUNCH_ARGS,
     PHONE_DIGITS,
     Audit,
     Snapshot,
     displayed_agrees,
+    expect,
     flip_deadline,
+    launched,
     list_names,
+    playwright_session,
     record_flips,
     require_browser,
 )
@@ -118,21 +119,8 @@ def audit():
 
 @pytest.fixture(scope="module")
 def journey(live_server, audit):
-    require_browser()
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=10_000)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield Journey(playwright, browser, live_server, audit)
-        finally:
-            browser.close()
-
-
-def expect(locator):
-    from playwright.sync_api import expect as playwright_expect
-    return playwright_expect(locator)
+    with playwright_session() as playwright, launched(playwright) as browser:
+        yield Journey(playwright, browser, live_server, audit)
 
 
 # -- what a phone should show ------------------------------------------------------------------------------

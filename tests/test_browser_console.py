@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .browser_support import AXE, CHROMIUM, DESKTOP, LAUNCH_ARGS, require_browser
+from .browser_support import AXE, DESKTOP, HEAR, expect, launched, playwright_session, require_browser
 from .support import Server, attendee
 
 pytestmark = pytest.mark.browser
@@ -25,16 +25,6 @@ NAMES = ["Zuzanna", "Oluwaseun", "Bartholomew", "Xiomara", "Quentin"]
 PROJECTOR = {"width": 1280, "height": 720}
 NARROW = {"width": 320, "height": 640}
 ARTIFACTS_PREFIX = "console"
-
-RECORD_ANNOUNCEMENTS = """() => {
-  const region = document.getElementById('announcer');
-  window.__heard = [];
-  new MutationObserver(() => {
-    const text = region.textContent.trim();
-    if (text) window.__heard.push(text);
-  }).observe(region, {childList: true, characterData: true, subtree: true});
-}"""
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -47,19 +37,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    require_browser()
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=10_000)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
-
-
-def expect(locator):
-    from playwright.sync_api import expect as playwright_expect
-    return playwright_expect(locator)
+    with playwright_session() as playwright, launched(playwright) as chromium:
+        yield chromium
 
 
 def open_page(browser, url: str, viewport=DESKTOP, scheme: str = "light"):
@@ -187,7 +166,7 @@ def test_the_console_announces_each_change_of_a_round_once_in_one_polite_region(
         page.get_by_role("button", name="Next step", exact=True).click()
         expect(page.locator("#step-title")).to_have_text(title)
     page.wait_for_timeout(400)
-    page.evaluate(RECORD_ANNOUNCEMENTS)
+    page.evaluate(HEAR)
 
     def heard(count: int, timeout: float = 10_000):
         page.wait_for_function("(n) => window.__heard.length >= n", arg=count, timeout=timeout)

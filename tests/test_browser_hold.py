@@ -14,8 +14,8 @@ import re
 import pytest
 
 from . import test_browser_phone as phone_tests
-from .browser_support import displayed_agrees
-from .test_browser_phone import SMALL, Camera, Room, expect
+from .browser_support import displayed_agrees, expect
+from .test_browser_phone import SMALL, Camera, Room
 
 # The phone tests' server, Playwright and Chromium, as this module's own fixtures.
 server, driver, browser = phone_tests.server, phone_tests.driver, phone_tests.browser

@@ -9,7 +9,6 @@ dark into artifacts/phone-*.png and audited with axe-core in both themes.
 from __future__ import annotations
 
 import pytest
-import requests
 import yaml
 
 from .browser_support import (
@@ -17,10 +16,17 @@ from .browser_support import (
     AXE,
     BLOCKING,
     CHROMIUM,
+    HEAR,
     LAUNCH_ARGS,
     Snapshot,
+    expect,
+    focused,
+    launched,
     list_names,
+    playwright_session,
     require_browser,
+    start,
+    tab_to,
 )
 from .samples import QUESTIONS
 from .support import Server, attendee, facilitator
@@ -59,23 +65,6 @@ AGENDA = {
 }
 STEP = {step["title"]: index for index, step in enumerate(AGENDA["steps"])}
 
-HEAR = """() => {
-  const region = document.getElementById('announcer');
-  window.__heard = [];
-  new MutationObserver(() => {
-    const text = region.textContent.trim();
-    if (text) window.__heard.push(text);
-  }).observe(region, {childList: true, characterData: true, subtree: true});
-}"""
-FOCUSED = """() => {
-  const a = document.activeElement;
-  if (!a || a === document.body) return 'body';
-  const label = a.getAttribute('aria-label') || (a.labels && a.labels[0] && a.labels[0].textContent)
-    || a.textContent || a.id || '';
-  return `${a.tagName.toLowerCase()}:${label.replace(/\\s+/g, ' ').trim()}`;
-}"""
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     require_browser()
@@ -83,40 +72,21 @@ def server(tmp_path_factory):
     agendas = folder / "agendas"
     agendas.mkdir()
     (agendas / "phone-check.yaml").write_text(yaml.safe_dump(AGENDA, allow_unicode=True), encoding="utf-8")
-    running = Server(folder / "phone.db", "--agendas", str(agendas), "--grace", "60")
-    for attempt in range(3):  # a loaded machine can answer the first health check after its 1 s timeout
-        try:
-            running.start()
-            break
-        except requests.RequestException:
-            running.stop()
-            if attempt == 2:
-                raise
+    running = start(Server(folder / "phone.db", "--agendas", str(agendas), "--grace", "60"))
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="module")
 def driver(server):
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=10_000)
-    with sync_playwright() as playwright:
+    with playwright_session() as playwright:
         yield playwright
 
 
 @pytest.fixture(scope="module")
 def browser(driver):
-    chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-    try:
+    with launched(driver) as chromium:
         yield chromium
-    finally:
-        chromium.close()
-
-
-def expect(locator):
-    from playwright.sync_api import expect as playwright_expect
-    return playwright_expect(locator)
 
 
 class Room:
@@ -234,22 +204,6 @@ class Ears:
         self.expected.append(text)
         heard = self.page.evaluate("window.__heard")
         assert heard == self.expected, f"heard {heard[count:]!r}, expected {text!r}"
-
-
-def focused(page) -> str:
-    return page.evaluate(FOCUSED)
-
-
-def tab_to(page, target: str, limit: int = 25) -> None:
-    """Press Tab until `target` ("button:I agree") has focus: the way a keyboard user gets there."""
-    seen = []
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        now = focused(page)
-        seen.append(now)
-        if now == target:
-            return
-    raise AssertionError(f"Tab never reached {target!r}: {seen}")
 
 
 def no_sideways_scroll(page, what: str) -> None:

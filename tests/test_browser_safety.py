@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from .browser_support import CHROMIUM, LAUNCH_ARGS, require_browser
+from .browser_support import launched, playwright_session
 from .support import attendee, facilitator
 
 pytestmark = pytest.mark.browser
@@ -18,13 +18,8 @@ ORGANIZER = "organizer-key-for-tests"
 
 @pytest.fixture(scope="module")
 def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
+    with playwright_session() as playwright, launched(playwright) as chromium:
+        yield chromium
 
 
 def visit(browser, url: str):

@@ -7,6 +7,7 @@ Screenshots of the studio (1280 px and 390 px, light and dark) go to artifacts/s
 from __future__ import annotations
 
 import shutil
+from functools import partial
 from urllib.parse import urlparse
 
 import pytest
@@ -14,9 +15,21 @@ import requests
 
 from workshop.core.agenda import load_agenda
 
-from .browser_support import ARTIFACTS, AXE, BLOCKING, CHROMIUM, DESKTOP, LAUNCH_ARGS, PHONE, require_browser
+from . import browser_support
+from .browser_support import (
+    ARTIFACTS,
+    AXE,
+    BLOCKING,
+    DESKTOP,
+    PHONE,
+    expect,
+    focused,
+    launched,
+    playwright_session,
+    require_browser,
+    start,
+)
 from .support import ROOT, Server, attendee, facilitator
-from .test_browser_phone import FOCUSED
 
 pytestmark = pytest.mark.browser
 
@@ -31,29 +44,15 @@ def server(tmp_path_factory):
     shutil.copytree(ROOT / "agendas", agendas)
     running = Server(folder / "studio.db", "--agendas", str(agendas), "--grace", "60")
     running.agendas = agendas
-    for attempt in range(3):
-        try:
-            running.start()
-            break
-        except requests.RequestException:
-            running.stop()
-            if attempt == 2:
-                raise
+    start(running)
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=10_000)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with playwright_session() as playwright, launched(playwright) as chromium:
+        yield chromium
 
 
 @pytest.fixture
@@ -67,25 +66,8 @@ def page(browser):
     assert not errors, errors
 
 
-def expect(locator):
-    from playwright.sync_api import expect as playwright_expect
-    return playwright_expect(locator)
-
-
-def focused(page) -> str:
-    return page.evaluate(FOCUSED)
-
-
-def tab_to(page, target: str, limit: int = 120, back: bool = False) -> None:
-    """Press Tab (or Shift+Tab) until the focused control reads `target` ("button:Add step")."""
-    seen = []
-    for _ in range(limit):
-        page.keyboard.press("Shift+Tab" if back else "Tab")
-        now = focused(page)
-        seen.append(now)
-        if now == target:
-            return
-    raise AssertionError(f"Tab never reached {target!r}: {seen[-15:]}")
+# The studio's page is long: a control may be up to 120 presses of Tab away.
+tab_to = partial(browser_support.tab_to, limit=120)
 
 
 def replace_text(page, text: str) -> None:

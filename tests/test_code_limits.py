@@ -16,12 +16,11 @@ import pytest
 import requests
 import socketio as sio
 
-from workshop import create_app
 from workshop.core.limits import CodeGuard, Crowded, address_key
 from workshop.shell.codes import CODE_ALPHABET
 from workshop.shell.keys import is_join_key, join_key
 
-from .in_process import Socket, create_workshop, join
+from .in_process import Socket, create_workshop, join, make_app
 from .support import ROOT, Server, facilitator
 
 
@@ -109,9 +108,7 @@ FAST = {"codes": {"burst": 3, "per_second": 5, "max_held": 2},
 
 @pytest.fixture
 def fast(tmp_path):
-    app = create_app({"DB": str(tmp_path / "limits.db"), "INSTANCE": str(tmp_path / "instance"),
-                      "ASYNC_MODE": "threading", "CLOCK": False, "TESTING": True, "PROXY_HOPS": 1,
-                      "ORGANIZER_KEY": "organizer-key-for-tests", "LIMITS": FAST})
+    app = make_app(tmp_path, PROXY_HOPS=1, LIMITS=FAST)
     yield app
     app.extensions["workshop"].stop()
 
@@ -212,9 +209,7 @@ def test_creating_workshops_is_limited_per_address_but_not_for_the_organizer(fas
 
 
 def test_open_rooms_are_capped(tmp_path):
-    app = create_app({"DB": str(tmp_path / "cap.db"), "INSTANCE": str(tmp_path / "instance"),
-                      "ASYNC_MODE": "threading", "CLOCK": False, "TESTING": True, "MAX_ROOMS": 2,
-                      "ORGANIZER_KEY": "organizer-key-for-tests"})
+    app = make_app(tmp_path, MAX_ROOMS=2)
     try:
         answers = [app.test_client().post("/api/workshops", json=QUICK) for _ in range(3)]
         assert [a.status_code for a in answers] == [201, 201, 503]
@@ -225,9 +220,7 @@ def test_open_rooms_are_capped(tmp_path):
 
 @pytest.fixture
 def keyed(tmp_path):
-    app = create_app({"DB": str(tmp_path / "keyed.db"), "INSTANCE": str(tmp_path / "instance"),
-                      "ASYNC_MODE": "threading", "CLOCK": False, "TESTING": True,
-                      "ORGANIZER_KEY": "organizer-key-for-tests", "REQUIRE_ORGANIZER_KEY": True})
+    app = make_app(tmp_path, REQUIRE_ORGANIZER_KEY=True)
     yield app
     app.extensions["workshop"].stop()
 

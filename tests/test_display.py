@@ -2,38 +2,18 @@
 
 import json
 
-import pytest
-
 from workshop.core.agenda import load_agenda
 from workshop.shell.events import socketio
 from workshop.shell.keys import display_key, join_key
 
+from .in_process import phone
 from .support import ROOT
 
 NAMES = ["Ana", "Bilal", "Chloé"]
 
 
-@pytest.fixture
-def live(app):
-    return app.extensions["workshop"].rooms
-
-
-@pytest.fixture
-def room(live):
-    room, key = live.create_room(load_agenda(ROOT / "agendas" / "quick-connect.yaml"))
-    room.facilitator_key = key
-    return room
-
-
 def connect(app, **auth):
     return socketio.test_client(app, auth=auth)
-
-
-def join(app, live, room, name):
-    _, attendee_id, token = live.join(room.code, name)
-    phone = connect(app, role="attendee", code=room.code, token=token)
-    phone.attendee_id = attendee_id
-    return phone
 
 
 def the_display_key(app, room):
@@ -44,9 +24,9 @@ def test_a_projector_follows_a_round_without_ever_receiving_a_name_or_a_moment(a
     display = connect(app, role="display", code=room.code, key=the_display_key(app, room))
     assert display.is_connected()
     console = connect(app, role="facilitator", code=room.code, key=room.facilitator_key)
-    phones = [join(app, live, room, name) for name in NAMES]
-    for phone in phones:
-        assert phone.emit("agree", {}, callback=True) == {"ok": True}
+    phones = [phone(app, live, room, name) for name in NAMES]
+    for person in phones:
+        assert person.emit("agree", {}, callback=True) == {"ok": True}
     round_index = next(s.index for s in room.agenda.steps if s.kind == "round")
     steps = [("go_to_step", {"index": round_index}), ("start_timer", {}), ("pause_timer", {}),
              ("resume_timer", {}), ("extend_timer", {"seconds": 60}), ("skip_timer", {}),
@@ -118,25 +98,25 @@ def test_a_projector_whose_key_opens_is_sent_the_join_link_with_its_join_key(app
 
 def test_the_facilitator_clears_a_moment_and_the_attendee_sees_it_cleared(app, live, room):
     console = connect(app, role="facilitator", code=room.code, key=room.facilitator_key)
-    phone = join(app, live, room, "Ana")
-    assert phone.emit("ask_moment", {"needed": True}, callback=True) == {"ok": True}
-    assert room.attendees[phone.attendee_id].moment
-    phone.get_received()
+    ana = phone(app, live, room, "Ana")
+    assert ana.emit("ask_moment", {"needed": True}, callback=True) == {"ok": True}
+    assert room.attendees[ana.attendee_id].moment
+    ana.get_received()
     console.get_received()
-    assert console.emit("clear_moment", {"attendee_id": phone.attendee_id}, callback=True) == {"ok": True}
-    assert not room.attendees[phone.attendee_id].moment
-    you = [m["args"][0] for m in phone.get_received() if m["name"] == "you"]
+    assert console.emit("clear_moment", {"attendee_id": ana.attendee_id}, callback=True) == {"ok": True}
+    assert not room.attendees[ana.attendee_id].moment
+    you = [m["args"][0] for m in ana.get_received() if m["name"] == "you"]
     assert you and you[-1]["attendee"]["moment"] is False
     seen = [m["args"][0] for m in console.get_received() if m["name"] == "attendee"]
     assert seen and seen[-1]["moment"] is False
-    refused = phone.emit("clear_moment", {"attendee_id": phone.attendee_id}, callback=True)
+    refused = ana.emit("clear_moment", {"attendee_id": ana.attendee_id}, callback=True)
     assert refused["code"] == "forbidden"
 
 
 def test_a_moment_cannot_be_cleared_once_the_workshop_has_ended(app, live, room):
     console = connect(app, role="facilitator", code=room.code, key=room.facilitator_key)
-    phone = join(app, live, room, "Ana")
-    phone.emit("ask_moment", {"needed": True}, callback=True)
+    ana = phone(app, live, room, "Ana")
+    ana.emit("ask_moment", {"needed": True}, callback=True)
     console.emit("end_workshop", {}, callback=True)
-    answer = console.emit("clear_moment", {"attendee_id": phone.attendee_id}, callback=True)
+    answer = console.emit("clear_moment", {"attendee_id": ana.attendee_id}, callback=True)
     assert answer["code"] == "room_ended"

@@ -68,11 +68,6 @@ def test_an_ended_room_changes_on_no_path(path):
 
 # -- the shell: memory equal to the database --------------------------------------------------------
 
-@pytest.fixture
-def live(app):
-    return app.extensions["workshop"].rooms
-
-
 def test_a_command_that_raises_after_a_partial_change_leaves_the_room_as_committed(live):
     room, _ = live.create_room(AGENDA)
 

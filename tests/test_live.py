@@ -8,11 +8,6 @@ from workshop.shell.events import socketio
 from .support import ROOT
 
 
-@pytest.fixture
-def live(app):
-    return app.extensions["workshop"].rooms
-
-
 def test_a_failed_write_leaves_the_room_as_last_committed(live, monkeypatch):
     room, _ = live.create_room(load_agenda(ROOT / "agendas" / "quick-connect.yaml"))
 

@@ -14,20 +14,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from workshop import create_app
 from workshop.shell.keys import digest, report_key
 
+from .in_process import ORGANIZER_KEY as KEY
+from .in_process import make_app
 from .support import Server, attendee, facilitator
 
-KEY = "organizer-key-for-tests"
 HOUR_MS = 3600 * 1000
-
-
-def make_app(tmp_path: Path, **config):
-    """An app over a database in tmp_path (the same file on every call), its clock stopped."""
-    return create_app({"DB": str(tmp_path / "test.db"), "INSTANCE": str(tmp_path / "instance"),
-                       "ASYNC_MODE": "threading", "CLOCK": False, "TESTING": True,
-                       "ORGANIZER_KEY": KEY, **config})
 
 
 @pytest.fixture
@@ -247,10 +240,16 @@ def permissive_umask():
     os.umask(old)
 
 
-@pytest.mark.server
-def test_the_organizer_key_is_printed_once_when_made_and_never_again(tmp_path, permissive_umask):
+def keyless_server(tmp_path: Path) -> Server:
+    """A server (not started) whose environment sets no organizer key, so that it makes its own."""
     server = Server(tmp_path / "server.db")
     del server.env["WORKSHOP_ORGANIZER_KEY"]
+    return server
+
+
+@pytest.mark.server
+def test_the_organizer_key_is_printed_once_when_made_and_never_again(tmp_path, permissive_umask):
+    server = keyless_server(tmp_path)
     server.start()
     try:
         key_file = tmp_path / "instance" / "organizer.key"
@@ -280,8 +279,7 @@ def test_a_key_set_in_the_environment_is_never_printed_nor_written(tmp_path):
 
 @pytest.mark.server
 def test_the_database_its_wal_and_shm_and_every_key_file_are_owner_only(tmp_path, permissive_umask):
-    server = Server(tmp_path / "server.db")
-    del server.env["WORKSHOP_ORGANIZER_KEY"]
+    server = keyless_server(tmp_path)
     server.start()
     try:
         workshop = server.create_workshop()

@@ -8,40 +8,16 @@ import re
 
 import pytest
 
-from workshop.core.agenda import load_agenda, parse_agenda
+from workshop.core.agenda import parse_agenda
 from workshop.shell.events import WireJSON, socketio
 from workshop.shell.payload import EVENTS
 from workshop.shell.web import HTTP_CODES
 
+from .in_process import phone
 from .support import ROOT
 
 ATTENDEE_EVENTS = ["sync_clock", "agree", "mark_done", "draw_prompt", "ask_moment", "send_feedback"]
 YOU_BOUND = 2560  # docs/protocol.md: `you` is always under 2.5 KB
-
-
-@pytest.fixture
-def live(app):
-    return app.extensions["workshop"].rooms
-
-
-@pytest.fixture
-def room(live):
-    room, key = live.create_room(load_agenda(ROOT / "agendas" / "quick-connect.yaml"))
-    room.facilitator_key = key
-    return room
-
-
-@pytest.fixture
-def console(app, room):
-    auth = {"role": "facilitator", "code": room.code, "key": room.facilitator_key}
-    return socketio.test_client(app, auth=auth)
-
-
-def phone(app, live, room, name="Ana"):
-    _, attendee_id, token = live.join(room.code, name)
-    client = socketio.test_client(app, auth={"role": "attendee", "code": room.code, "token": token})
-    client.attendee_id, client.token = attendee_id, token
-    return client
 
 
 def errors_logged(caplog) -> list[str]:

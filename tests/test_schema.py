@@ -4,35 +4,9 @@ import unicodedata
 
 import pytest
 
-from workshop.core.agenda import load_agenda
 from workshop.shell.events import socketio
 
-from .support import ROOT
-
-
-@pytest.fixture
-def live(app):
-    return app.extensions["workshop"].rooms
-
-
-@pytest.fixture
-def room(live):
-    room, key = live.create_room(load_agenda(ROOT / "agendas" / "quick-connect.yaml"))
-    room.facilitator_key = key
-    return room
-
-
-@pytest.fixture
-def console(app, room):
-    auth = {"role": "facilitator", "code": room.code, "key": room.facilitator_key}
-    return socketio.test_client(app, auth=auth)
-
-
-def phone(app, live, room, name="Ana"):
-    _, attendee_id, token = live.join(room.code, name)
-    client = socketio.test_client(app, auth={"role": "attendee", "code": room.code, "token": token})
-    client.attendee_id = attendee_id
-    return client
+from .in_process import phone
 
 
 def go_to_round(console, room):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import Phone, Server, attendee, facilitator
+from .support import Phone, Server, in_a_round
 
 pytestmark = pytest.mark.server
 
@@ -16,14 +16,7 @@ def test_keys_and_tokens_are_never_logged_nor_stored(tmp_path):
     server = Server(tmp_path / "secret.db", "--grace", "60").start()
     phones: list[Phone] = []
     try:
-        workshop = server.create_workshop("quick-connect")
-        console = facilitator(server, workshop)
-        phones = [attendee(server, workshop["code"], f"Secret{i}") for i in range(4)]
-        for phone in phones:
-            assert phone.send("agree") == {"ok": True}
-        steps = console.latest("console")["agenda"]["steps"]
-        round_index = next(s["index"] for s in steps if s["kind"] == "round")
-        assert console.send("go_to_step", {"index": round_index}) == {"ok": True}
+        workshop, console, phones = in_a_round(server, [f"Secret{i}" for i in range(4)])
         console.send("start_timer")
         for phone in phones:
             phone.send("ask_moment", {"needed": True})

@@ -9,28 +9,9 @@ import sys
 import pytest
 import requests
 
-from .support import ROOT, Server, attendee, facilitator
+from .support import ROOT, Server, facilitator, in_a_round
 
 pytestmark = pytest.mark.server
-
-
-def go_to(console, kind):
-    """Move the room to the first step of a kind and return its index."""
-    steps = console.latest("console")["agenda"]["steps"]
-    index = next(s["index"] for s in steps if s["kind"] == kind)
-    assert console.send("go_to_step", {"index": index}) == {"ok": True}
-    return index
-
-
-def in_a_round(server, names):
-    """Start quick-connect, let everyone join and agree, and move the room to its first round."""
-    workshop = server.create_workshop("quick-connect")
-    console = facilitator(server, workshop)
-    phones = [attendee(server, workshop["code"], name) for name in names]
-    for phone in phones:
-        assert phone.send("agree") == {"ok": True}
-    go_to(console, "round")
-    return workshop, console, phones
 
 
 def test_help_documents_flags_and_environment():
@@ -53,12 +34,7 @@ def test_server_moves_turns_on_at_the_deadline_without_the_facilitator(server):
 def test_sigkill_mid_timer_then_restart_resumes_every_phone(tmp_path):
     server = Server(tmp_path / "crash.db", "--time-scale", "0.05", "--grace", "30").start()
     try:
-        workshop = server.create_workshop("quick-connect")
-        console = facilitator(server, workshop)
-        phones = [attendee(server, workshop["code"], f"P{i}") for i in range(6)]
-        for phone in phones:
-            assert phone.send("agree") == {"ok": True}
-        go_to(console, "round")
+        workshop, console, phones = in_a_round(server, [f"P{i}" for i in range(6)])
         assert console.send("start_timer") == {"ok": True}
         running = lambda p: p.latest("room")["timer"]["state"] == "running" and p.latest("room")  # noqa: E731
         before = [phone.wait_for(running) for phone in phones]

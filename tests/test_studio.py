@@ -6,30 +6,11 @@ import copy
 
 import pytest
 
-from workshop import create_app
 from workshop.core.agenda import read_yaml
 
+from .in_process import ORGANIZER_KEY as KEY
+from .in_process import make_app
 from .test_agenda import MALFORMED, VALID, edited
-
-KEY = "organizer-key-for-tests"
-
-
-def make_app(tmp_path, **config):
-    return create_app({"DB": str(tmp_path / "test.db"), "INSTANCE": str(tmp_path / "instance"),
-                       "ASYNC_MODE": "threading", "CLOCK": False, "TESTING": True, "ORGANIZER_KEY": KEY,
-                       **config})
-
-
-@pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
-    yield app
-    app.extensions["workshop"].stop()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def new_agenda(client, source=VALID) -> tuple[str, dict]:

@@ -11,8 +11,19 @@ from dataclasses import dataclass
 
 @dataclass
 class Bucket:
+    """A key's tokens as of time `at`; they refill at a limit's rate, up to its burst."""
+
     tokens: float
     at: float
+
+    def level(self, now: float, per_second: float) -> float:
+        """Return the tokens at `now` without spending or storing anything (uncapped: for reads)."""
+        return self.tokens + (now - self.at) * per_second
+
+    def refill(self, now: float, per_second: float, burst: int) -> None:
+        """Bring the tokens up to `now`, never past the burst."""
+        self.tokens = min(burst, self.level(now, per_second))
+        self.at = now
 
 
 class RateLimit:
@@ -31,8 +42,7 @@ class RateLimit:
             if len(self.buckets) >= self.max_keys:
                 self._forget_full(now)
             bucket = self.buckets[key] = Bucket(self.burst, now)
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.at) * self.per_second)
-        bucket.at = now
+        bucket.refill(now, self.per_second, self.burst)
         if bucket.tokens < cost:
             return False
         bucket.tokens -= cost
@@ -41,12 +51,12 @@ class RateLimit:
     def exhausted(self, key: str, now: float) -> bool:
         """Tell whether `key` has no token left, without spending one."""
         bucket = self.buckets.get(key)
-        return bucket is not None and bucket.tokens + (now - bucket.at) * self.per_second < 1
+        return bucket is not None and bucket.level(now, self.per_second) < 1
 
     def retry_after(self, key: str, now: float) -> int:
         """Return in how many whole seconds `key` has a token again."""
         bucket = self.buckets.get(key)
-        missing = 0 if bucket is None else 1 - bucket.tokens - (now - bucket.at) * self.per_second
+        missing = 0 if bucket is None else 1 - bucket.level(now, self.per_second)
         return max(1, math.ceil(missing / self.per_second))
 
     def forget(self, key: str) -> None:
@@ -87,9 +97,9 @@ class Crowded(Exception):
 
 
 @dataclass
-class Budget:
-    tokens: float
-    at: float
+class Budget(Bucket):
+    """A bucket that also counts the checks from its key waiting their turn."""
+
     held: int = 0
 
 
@@ -137,7 +147,7 @@ class CodeGuard:
             budget = self.budgets.get(key)
             if budget is None:
                 return False
-            return budget.held > 0 or budget.tokens + (self.clock() - budget.at) * self.per_second < 1
+            return budget.held > 0 or budget.level(self.clock(), self.per_second) < 1
 
     def _reserve(self, key: str) -> tuple[Budget, float]:
         """Take a token now, or a place in the queue for the next one; refuse past the queue's end."""
@@ -148,8 +158,7 @@ class CodeGuard:
                 if len(self.budgets) >= self.max_keys:
                     self._forget(now)
                 budget = self.budgets[key] = Budget(self.burst, now)
-            budget.tokens = min(self.burst, budget.tokens + (now - budget.at) * self.per_second)
-            budget.at = now
+            budget.refill(now, self.per_second, self.burst)
             budget.tokens -= 1
             if budget.tokens >= 0:
                 return budget, 0.0

@@ -23,7 +23,7 @@ def api_error(message: str, code: str, status: int, retry_after=None):
 
 def refused(error: Refusal):
     """Answer a refused JSON request: the one place a Refusal becomes an HTTP answer."""
-    return api_error(error.message, error.code, STATUS.get(error.code, 400))
+    return api_error(error.message, error.code, STATUS.get(error.code, 400), error.retry_after)
 
 
 def json_body(endpoint: str) -> dict:

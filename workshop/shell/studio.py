@@ -17,11 +17,11 @@ from ..core.errors import Refusal
 from ..core.source import file_name, to_source, to_yaml, tweak_refusal
 from . import links
 from .agendas import Shelf
-from .api import api_error, json_body
+from .api import json_body
 from .keys import digest, same
 from .live import live
 from .organizer import is_organizer
-from .web import creation_refused, needs_key, read_agendas
+from .web import check_creation, needs_key, read_agendas
 
 bp = Blueprint("studio", __name__)
 
@@ -108,10 +108,7 @@ def check():
 def create():
     """Keep a new studio agenda (problems and all) and give its private edit link."""
     data = json_body("POST /api/studio/agendas")
-    refusal = creation_refused(data["organizer_key"])
-    if refusal:
-        message, code, status, headers = refusal
-        return api_error(message, code, status, retry_after=headers.get("Retry-After"))
+    check_creation(data["organizer_key"])
     agenda_id, key = shelf().create(data["agenda"], live().clock())
     _, errors = checked(data["agenda"])
     return jsonify({"id": agenda_id, "key": key, "version": 1, "edit_url": edit_url(agenda_id, key),
@@ -191,10 +188,7 @@ def import_file():
 def start():
     """Start a workshop from a file or a studio agenda, with this workshop's own tweaks if any."""
     data = json_body("POST /api/studio/workshops")
-    refusal = creation_refused(data["organizer_key"])
-    if refusal:
-        message, code, status, headers = refusal
-        return api_error(message, code, status, retry_after=headers.get("Retry-After"))
+    check_creation(data["organizer_key"])
     if data["from"] == "file":
         agenda = shipped(data["agenda"])
     else:

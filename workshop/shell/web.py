@@ -15,7 +15,7 @@ from ..core.agenda import Agenda, AgendaError, load_agendas
 from ..core.errors import Refusal
 from ..core.limits import Crowded, address_key
 from . import links
-from .api import api_error, json_body, refused
+from .api import STATUS, api_error, json_body, refused
 from .codes import is_code, normal_code
 from .keys import join_key, same
 from .live import BUSY, busy, check_code, holds_join_key, live, too_many
@@ -72,8 +72,8 @@ def http_error(error: HTTPException):
 
 # -- pages ---------------------------------------------------------------------
 
-def creation_refused(key) -> tuple[str, str, int, dict] | None:
-    """Say why this request may not start a workshop: the address's limit, or a missing organizer key.
+def check_creation(key) -> None:
+    """Refuse a request that may not start a workshop: the address's limit, or a missing organizer key.
 
     A signed-in organizer, or a request carrying the organizer key, is not limited. A
     wrong key spends the address's budget like any other try, so the key cannot be guessed
@@ -82,16 +82,14 @@ def creation_refused(key) -> tuple[str, str, int, dict] | None:
     from .organizer import is_organizer
 
     if is_organizer() or (isinstance(key, str) and key and same(key, current_app.config["ORGANIZER_KEY"])):
-        return None
+        return
     address, now = address_key(request.remote_addr), time.monotonic()
     if not live().creations.allow(address, now):
         wait = live().creations.retry_after(address, now)
-        return (f"Too many workshops were started from your network. Please try again in {wait} s.",
-                "rate_limited", 429, {"Retry-After": str(wait)})
+        raise Refusal(f"Too many workshops were started from your network. Please try again in {wait} s.",
+                      "rate_limited", retry_after=wait)
     if current_app.config.get("REQUIRE_ORGANIZER_KEY"):
-        return ("Starting a workshop on this server needs the organizer key.", "organizer_key_required",
-                403, {})
-    return None
+        raise Refusal("Starting a workshop on this server needs the organizer key.", "organizer_key_required")
 
 
 def needs_key() -> bool:
@@ -111,11 +109,10 @@ def home():
 @bp.post("/workshops")
 def start_workshop():
     """Start a workshop from the home page's form and open its console."""
-    refused = creation_refused(request.form.get("organizer_key", "").strip())
-    if refused:
-        message, _, status, headers = refused
-        return render_template("error.html", title="The workshop was not started", message=message), \
-            status, headers
+    try:
+        check_creation(request.form.get("organizer_key", "").strip())
+    except Refusal as error:
+        return not_started(error)
     agendas, _ = read_agendas()
     agenda = agendas.get(request.form.get("agenda", ""))
     odd = request.form.get("odd") or None
@@ -125,8 +122,15 @@ def start_workshop():
     try:
         room, key = live().rooms.create_room(agenda, odd)
     except Refusal as error:
-        return render_template("error.html", title="The workshop was not started", message=error.message), 503
+        return not_started(error)
     return redirect(f"/facilitate/{room.code}#key={quote(key)}", code=303)
+
+
+def not_started(error: Refusal):
+    """Answer the home page's form with why no workshop was started, at the JSON API's status."""
+    headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
+    return render_template("error.html", title="The workshop was not started", message=error.message), \
+        STATUS.get(error.code, 400), headers
 
 
 def guarded_page(attempt, code: str, secret: bool = False):
@@ -236,10 +240,7 @@ def list_agendas():
 def create_workshop():
     """Create a workshop and return its code, its facilitator key and its links."""
     data = json_body("POST /api/workshops")
-    refusal = creation_refused(data["organizer_key"])
-    if refusal:
-        message, code, status, headers = refusal
-        return api_error(message, code, status, retry_after=headers.get("Retry-After"))
+    check_creation(data["organizer_key"])
     agenda = read_agendas()[0].get(data["agenda"])
     if agenda is None:
         raise Refusal(f"There is no agenda called '{data['agenda']}'.", "unknown_agenda")
@@ -276,7 +277,7 @@ def join():
     try:
         return check_code(attempt, secret=keyed)
     except Crowded as crowded:
-        return api_error(too_many(crowded.retry_after), "rate_limited", 429, retry_after=crowded.retry_after)
+        return refused(Refusal(too_many(crowded.retry_after), "rate_limited", crowded.retry_after))
 
 
 @bp.get("/api/time")

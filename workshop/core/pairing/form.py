@@ -1,9 +1,13 @@
 """Form each round's groups: pairs, plus one triad (or the facilitator) for an odd count.
 
 API: ``make_groups`` forms a round; ``add_person``, ``remove_person``,
-``move_person`` and ``swap_people`` change one live; ``History.record(groups)``
+``move_person`` and ``swap_people`` (in ``regroup``) change one live; ``History.record(groups)``
 remembers a round and ``History.to_json`` / ``from_json`` persist it. A group's
 position 0 is role A (whoever has spoken first least), 1 is B, 2 is C.
+
+It is one piece past 300 lines because the circle, the greedy pass, the repair and the
+lower bound are one search over one cost (`Rules`): split, each part would weigh a
+grouping by a cost defined in another file.
 
 A round: an even number of slots (the people, plus ``FACILITATOR`` for an odd
 count in facilitator mode) follows a round-robin, the circle method over an
