@@ -143,6 +143,7 @@ print(idle, len(seen), seen[0] if seen else -1)
 """
 
 
+@pytest.mark.server  # a real eventlet process
 def test_under_eventlet_the_clock_idles_on_a_green_event_and_still_wakes_for_a_deadline():
     result = subprocess.run([sys.executable, "-W", "ignore", "-c", EVENTLET_CLOCK], cwd=ROOT,
                             capture_output=True, text=True, timeout=30)
