@@ -1,6 +1,7 @@
-// Show the server's timestamps in the reader's own time zone and language (the page carries epoch ms).
-const long = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
+// Show the server's timestamps in the reader's own time zone, in the page's language (the page carries epoch ms).
+const LANG = document.documentElement.lang || undefined;
+const long = new Intl.DateTimeFormat(LANG, { dateStyle: "medium", timeStyle: "short" });
+const timeOnly = new Intl.DateTimeFormat(LANG, { timeStyle: "short" });
 
 function sameDay(a, b) {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();

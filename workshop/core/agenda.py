@@ -20,7 +20,9 @@ from .errors import Refusal
 
 MAX_BYTES = 256 * 1024
 ODD_CHOICES = ("triad", "facilitator")
-TOP_FIELDS = {"title", "summary", "minutes", "odd", "steps"}
+TOP_FIELDS = {"title", "summary", "minutes", "odd", "language", "steps"}
+# A language tag as BCP 47 writes it (es, pt-BR, zh-Hant): the language the agenda's own text is in.
+LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 STEP_FIELDS = {"kind", "title", "text", "minutes"}
 KIND_FIELDS = {  # the fields each kind of step adds to STEP_FIELDS
     "welcome": set(), "agreements": {"items"}, "pairing": {"odd"},
@@ -190,6 +192,7 @@ class Agenda:
     minutes: int | None
     odd: str
     steps: tuple[Step, ...]
+    language: str | None = None  # the language the agenda is written in; None: not said
 
     @property
     def feedback(self) -> FeedbackStep | None:
@@ -203,8 +206,11 @@ class Agenda:
 
     def to_dict(self) -> dict:
         """Return a JSON-serialisable copy of the agenda."""
-        return {**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)},
+        data = {**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)},
                 "steps": [step.to_dict() for step in self.steps]}
+        if data["language"] is None:
+            del data["language"]  # an agenda that names no language is stored as it always was
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Agenda:
@@ -419,6 +425,9 @@ def parse_agenda(data: object, *, name: str, file: str) -> Agenda:
         summary = _text(data.get("summary"), "summary", 200, "")
         minutes = _number(data.get("minutes"), "minutes", 1, 600, None, whole=True)
         odd = _choice(data.get("odd"), "odd", ODD_CHOICES, "triad")
+        language = _text(data.get("language"), "language", 35, None)
+        if language is not None and not LANGUAGE_TAG.fullmatch(language):
+            raise _Problem("language", "should be a language tag such as es or pt-BR")
         raw_steps = _list(data.get("steps"), "steps", 1, 60, "steps")
     except _Problem as problem:
         raise AgendaError(file, problem.message, field=problem.field) from None
@@ -442,7 +451,7 @@ def parse_agenda(data: object, *, name: str, file: str) -> Agenda:
                               field=problem.field) from None
         steps.append(step)
     return Agenda(name=name, title=title, summary=summary, minutes=minutes, odd=odd,
-                  steps=tuple(map(Step.from_dict, steps)))
+                  steps=tuple(map(Step.from_dict, steps)), language=language)
 
 
 class _Loader(yaml.SafeLoader):

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, request
+from flask_babel import gettext
 
+from ..core.errors import N_
 from ..core.limits import CodeGuard, RateLimit, address_key
 from .clock import Clock
 from .connections import Connections
@@ -49,9 +51,12 @@ def live() -> Live:
     return current_app.extensions["workshop"]
 
 
+TOO_MANY = N_("Too many attempts from your network. Please try again in {seconds} s.")
+
+
 def too_many(retry_after: int) -> str:
-    """Say that an address is out of tries, without a word about the code it sent."""
-    return f"Too many attempts from your network. Please try again in {retry_after} s."
+    """Say that an address is out of tries, without a word about the code it sent (in the page's language)."""
+    return gettext(TOO_MANY).format(seconds=retry_after)
 
 
 def check_code(attempt):

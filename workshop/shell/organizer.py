@@ -19,6 +19,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 
 from ..core import report
 from ..core.agenda import Agenda
@@ -126,13 +127,13 @@ def overview():
         if limit.exhausted(address, time.monotonic()):
             wait = math.ceil(1 / WRONG_KEYS_PER_SECOND)
             page = render_template("organizer_login.html",
-                                   error="Too many wrong keys from this network. Please wait a minute.")
+                                   error=_("Too many wrong keys from this network. Please wait a minute."))
             return page, 429, {"Retry-After": str(wait)}
         if same(request.form.get("key", "").strip(), current_app.config["ORGANIZER_KEY"]):
             sign_in()
             return redirect(url_for("organizer.overview"), code=303)
         limit.allow(address, time.monotonic())
-        error = "That organizer key is not right."
+        error = _("That organizer key is not right.")
     if not is_organizer():
         return render_template("organizer_login.html", error=error), 403 if error else 200
     rng = random.Random()

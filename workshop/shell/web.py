@@ -8,7 +8,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import segno
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 
 from ..core.agenda import Agenda, AgendaError, load_agendas
 from ..core.errors import Refusal
@@ -17,6 +18,7 @@ from . import links
 from .api import api_error, json_body, refused
 from .codes import is_code, normal_code
 from .keys import same
+from .language import LANGUAGES, catalog, chosen, said, supported
 from .live import check_code, live, too_many
 from .registry import UNAVAILABLE
 
@@ -63,10 +65,10 @@ def creation_refused(key) -> tuple[str, str, int, dict] | None:
     address, now = address_key(request.remote_addr), time.monotonic()
     if not live().creations.allow(address, now):
         wait = live().creations.retry_after(address, now)
-        return (f"Too many workshops were started from your network. Please try again in {wait} s.",
-                "rate_limited", 429, {"Retry-After": str(wait)})
+        return (_("Too many workshops were started from your network. Please try again in {seconds} s.")
+                .format(seconds=wait), "rate_limited", 429, {"Retry-After": str(wait)})
     if current_app.config.get("REQUIRE_ORGANIZER_KEY"):
-        return ("Starting a workshop on this server needs the organizer key.", "organizer_key_required",
+        return (_("Starting a workshop on this server needs the organizer key."), "organizer_key_required",
                 403, {})
     return None
 
@@ -91,18 +93,20 @@ def start_workshop():
     refused = creation_refused(request.form.get("organizer_key", "").strip())
     if refused:
         message, _, status, headers = refused
-        return render_template("error.html", title="The workshop was not started", message=message), \
+        return render_template("error.html", title=_("The workshop was not started"), message=message), \
             status, headers
-    agendas, _ = read_agendas()
+    agendas = read_agendas()[0]
     agenda = agendas.get(request.form.get("agenda", ""))
     odd = request.form.get("odd") or None
-    if agenda is None or odd not in (None, "triad", "facilitator"):
-        return render_template("error.html", title="That agenda is not available",
-                               message="Pick one of the agendas on the home page."), 400
+    language = request.form.get("language") or None
+    if agenda is None or odd not in (None, "triad", "facilitator") or language not in (None, *LANGUAGES):
+        return render_template("error.html", title=_("That agenda is not available"),
+                               message=_("Pick one of the agendas on the home page.")), 400
     try:
-        room, key = live().rooms.create_room(agenda, odd)
+        room, key = live().rooms.create_room(agenda, odd, language)
     except Refusal as error:
-        return render_template("error.html", title="The workshop was not started", message=error.message), 503
+        return render_template("error.html", title=_("The workshop was not started"),
+                               message=said(error)), 503
     return redirect(f"/facilitate/{room.code}#key={quote(key)}", code=303)
 
 
@@ -126,8 +130,8 @@ def console(code: str):
         room = live().rooms.room(code)
         record = None if room else live().store.room_record(code)
         if room is None and record is None:
-            return (render_template("error.html", title="There is no workshop with that code",
-                                    message="Check the facilitator link."), 404), False
+            return (render_template("error.html", title=_("There is no workshop with that code"),
+                                    message=_("Check the facilitator link.")), 404), False
         title = room.agenda.title if room else Agenda.from_dict(record["agenda"]).title
         return render_template("console.html", code=code, title=title, join_url=links.join_url(code),
                                base_url=links.base_url(), reach_warning=links.reach_warning()), True
@@ -146,9 +150,12 @@ def projector(code: str):
         room = live().rooms.room(code)
         record = None if room else live().store.room_record(code)
         if room is None and record is None:
-            return (render_template("error.html", title="There is no workshop with that code",
-                                    message="Check the projector link on the console."), 404), False
+            return (render_template("error.html", title=_("There is no workshop with that code"),
+                                    message=_("Check the projector link on the console.")), 404), False
         title = room.agenda.title if room else Agenda.from_dict(record["agenda"]).title
+        # The projector speaks the room's language (its own `?lang=` aside), not the laptop's.
+        settings = room.settings if room else None
+        g.language = chosen() or (settings.language if settings else None)
         return render_template("projector.html", code=code, title=title, join_url=links.join_url(code)), True
 
     return guarded_page(attempt, code)
@@ -160,7 +167,7 @@ def join_page():
     code = normal_code(request.args.get("code", ""))[:12]
     if is_code(code):
         return redirect(f"/j/{code}", code=303)
-    error = UNAVAILABLE if code else None
+    error = _(UNAVAILABLE) if code else None
     return render_template("join.html", code=code[:6], error=error), 404 if error else 200
 
 
@@ -169,13 +176,14 @@ def attendee_page(code: str):
     """Serve the attendee's page for an open room, or say plainly that there is none."""
     code = normal_code(code)
     if not is_code(code):
-        return render_template("join.html", code=code[:6], error=UNAVAILABLE), 404
+        return render_template("join.html", code=code[:6], error=_(UNAVAILABLE)), 404
 
     def attempt():
         room = live().rooms.room(code)
         if room is None:
-            answer = render_template("join.html", code=code, error=UNAVAILABLE), 404
+            answer = render_template("join.html", code=code, error=_(UNAVAILABLE)), 404
             return answer, live().rooms.exists(code)
+        g.room_language = room.settings.language  # for phones whose browser speaks none of ours
         return render_template("attendee.html", code=room.code, title=room.agenda.title,
                                locked=room.locked), True
 
@@ -191,7 +199,7 @@ def qr_code(code: str):
     out = io.BytesIO()
     segno.make(links.join_url(code), error="m").save(
         out, kind="svg", scale=8, border=2, dark="#1f2a37", light="#ffffff",
-        title=f"QR code to join workshop {code}")
+        title=_("QR code to join workshop {code}").format(code=code))
     return Response(out.getvalue(), mimetype="image/svg+xml")
 
 
@@ -224,8 +232,8 @@ def create_workshop():
         return api_error(message, code, status, retry_after=headers.get("Retry-After"))
     agenda = read_agendas()[0].get(data["agenda"])
     if agenda is None:
-        raise Refusal(f"There is no agenda called '{data['agenda']}'.", "unknown_agenda")
-    room, key = live().rooms.create_room(agenda, data["odd"])
+        raise Refusal("There is no agenda called '{name}'.", "unknown_agenda", name=data["agenda"])
+    room, key = live().rooms.create_room(agenda, data["odd"], data["language"])
     return jsonify({
         "code": room.code,
         "facilitator_key": key,
@@ -257,6 +265,17 @@ def join():
         return check_code(attempt)
     except Crowded as crowded:
         return api_error(too_many(crowded.retry_after), "rate_limited", 429, retry_after=crowded.retry_after)
+
+
+@bp.get("/i18n/<lang>.json")
+def language_catalog(lang: str):
+    """Serve one language's catalog for the JavaScript: the same gettext messages the pages use."""
+    if supported(lang) != lang:
+        abort(404)
+    response = jsonify(catalog(lang))
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
 
 
 @bp.get("/api/time")

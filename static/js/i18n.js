@@ -1,0 +1,123 @@
+// The page's words in its language, from the same gettext catalogs as the server (no second system).
+//
+// The server embeds this page's catalog as JSON (`#i18n-catalog`, from workshop/translations) and
+// sets <html lang dir>. `t("Hello {name}", { name })` and `tn("{n} person", "{n} people", n)` are
+// the calls `make messages` extracts (babel's JavaScript extractor, keywords t and tn:1,2).
+
+const EMPTY = { lang: "en", dir: "ltr", plural: ["one", "other"], messages: {}, languages: { en: "English" } };
+
+function readCatalog() {
+  const node = document.getElementById("i18n-catalog");
+  try {
+    return node ? { ...EMPTY, ...JSON.parse(node.textContent) } : EMPTY;
+  } catch {
+    return EMPTY;
+  }
+}
+
+const CATALOG = readCatalog();
+export const LANG = CATALOG.lang;
+export const DIR = CATALOG.dir;
+export const LANGUAGES = CATALOG.languages;
+export const PREFERENCE_KEY = "h2h-lang";
+const COOKIE = "h2h_lang";
+const rules = new Intl.PluralRules(LANG);
+const numbers = new Intl.NumberFormat(LANG);
+
+/** Fill `{name}` placeholders; numbers are written the language's way. */
+function fill(text, vars) {
+  if (!vars) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => {
+    if (!(name in vars)) return whole;
+    const value = vars[name];
+    return typeof value === "number" ? numbers.format(value) : String(value);
+  });
+}
+
+/** Translate a sentence: t("Pair {number}", { number: 7 }). */
+export function t(msgid, vars) {
+  const text = CATALOG.messages[msgid];
+  return fill(typeof text === "string" && text ? text : msgid, vars);
+}
+
+/** Translate a counted sentence with the language's plural rule: tn("{n} minute left", "{n} minutes left", n). */
+export function tn(singular, plural, n, vars = {}) {
+  const forms = CATALOG.messages[singular];
+  let text;
+  if (Array.isArray(forms)) {
+    const index = CATALOG.plural.indexOf(rules.select(n));
+    text = forms[index >= 0 ? index : forms.length - 1] || forms[forms.length - 1];
+  }
+  if (!text) text = n === 1 ? singular : plural;
+  return fill(text, { n, ...vars });
+}
+
+/** Write a number the language's way. */
+export function formatNumber(n) {
+  return numbers.format(n);
+}
+
+/** Join names the language's way: "Ana, Ben and Cleo", "Ana, Ben y Cleo", "Ana وBen". */
+export function listNames(names) {
+  if (names.length <= 1) return names.join("");
+  try {
+    return new Intl.ListFormat(LANG, { style: "long", type: "conjunction" }).format(names);
+  } catch {
+    return `${names.slice(0, -1).join(", ")} ${t("and")} ${names[names.length - 1]}`;
+  }
+}
+
+/** The language this browser chose with the switch, if any. */
+export function preferred() {
+  try {
+    return localStorage.getItem(PREFERENCE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** Remember a language (this browser, and the cookie that server-rendered pages follow) and show it. */
+export function chooseLanguage(lang) {
+  try {
+    if (lang) localStorage.setItem(PREFERENCE_KEY, lang);
+    else localStorage.removeItem(PREFERENCE_KEY);
+  } catch {
+    /* private mode: the cookie below still carries the choice */
+  }
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = lang
+    ? `${COOKIE}=${encodeURIComponent(lang)}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`
+    : `${COOKIE}=; Path=/; Max-Age=0; SameSite=Lax${secure}`;
+  const url = new URL(location.href);
+  url.searchParams.delete("lang");
+  location.replace(url.toString());
+}
+
+/**
+ * A choice remembered in this browser but missing from the page (its cookie was cleared): ask for
+ * the page again in that language, once.
+ */
+export function followPreference() {
+  const lang = preferred();
+  if (!lang || lang === LANG || !(lang in LANGUAGES)) return false;
+  try {
+    if (sessionStorage.getItem("h2h-lang-retried") === lang) return false;
+    sessionStorage.setItem("h2h-lang-retried", lang);
+  } catch {
+    return false;
+  }
+  chooseLanguage(lang);
+  return true;
+}
+
+/** Make the page's language switch (templates/_language.html) remember what it is set to. */
+export function bindLanguageSwitch(root = document) {
+  for (const form of root.querySelectorAll("[data-language-switch]")) {
+    const select = form.querySelector("select");
+    select.addEventListener("change", () => chooseLanguage(select.value));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      chooseLanguage(select.value);
+    });
+  }
+}
