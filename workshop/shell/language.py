@@ -18,7 +18,15 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 from flask import Flask, g, request
-from flask_babel import Babel, force_locale, format_datetime, format_decimal, get_locale, gettext
+from flask_babel import (
+    Babel,
+    force_locale,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_translations,
+    gettext,
+)
 
 from ..core.errors import Refusal, Words
 
@@ -142,6 +150,30 @@ def language_name(tag: str) -> str:
         return Locale.parse(tag.replace("-", "_")).get_display_name(current()) or tag
     except (ValueError, TypeError):
         return tag
+
+
+class ReportWords:
+    """The report's translator (core/report/speech.py) for this request's language, from the same catalogs."""
+
+    def __init__(self):
+        self.translations = get_translations()
+
+    def gettext(self, message: str) -> str:
+        return self.translations.ugettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.translations.ungettext(singular, plural, n)
+
+    def when(self, ms: int | None) -> str:
+        return when(ms)
+
+    def number(self, n, places: int | None = None) -> str:
+        return format_decimal(n) if places is None else format_decimal(n, "#,##0." + "0" * places)
+
+
+def report_words() -> ReportWords:
+    """Return a translator for a report in the organizer's language (their browser's, or their choice)."""
+    return ReportWords()
 
 
 def init_app(app: Flask) -> None:

@@ -31,6 +31,7 @@ from . import links
 from .api import json_body
 from .codes import normal_code
 from .keys import digest, key_fingerprint, new_secret, report_key, same
+from .language import report_words
 from .live import live
 
 bp = Blueprint("organizer", __name__)
@@ -166,10 +167,11 @@ def report_page(code: str):
     data = build_report(code, random.Random())
     if data is None:
         abort(404)
+    say = report_words()
     charts = {
-        "attendance": chart.attendance_svg(data),
-        "rounds": chart.rounds_svg(data),
-        "questions": [chart.distribution_svg(s, q) for s, q in
+        "attendance": chart.attendance_svg(data, say),
+        "rounds": chart.rounds_svg(data, say),
+        "questions": [chart.distribution_svg(s, q, say) for s, q in
                       zip(data["feedback"]["questions"], data["questions"], strict=True)],
     }
     return render_template("report.html", report=data, charts=charts,
@@ -199,7 +201,7 @@ def download(code: str, ext: str):
     if data is None:
         abort(404)
     mimetype, render = DOWNLOADS[ext]
-    return Response(render(data), mimetype=mimetype, headers={
+    return Response(render(data, say=report_words()), mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{report.report_filename(data, ext)}"',
         "Cache-Control": "no-store",
     })
