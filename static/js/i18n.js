@@ -63,7 +63,7 @@ export function listNames(names) {
   try {
     return new Intl.ListFormat(LANG, { style: "long", type: "conjunction" }).format(names);
   } catch {
-    return `${names.slice(0, -1).join(", ")} ${t("and")} ${names[names.length - 1]}`;
+    return names.join(", ");
   }
 }
 

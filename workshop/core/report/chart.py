@@ -39,7 +39,7 @@ def distribution_svg(question_summary: dict, question: dict, say=None) -> str:
     if not rows:
         answered = question_summary.get("answered")
         note = (_say(say).gettext("Results are not shown yet") if answered is None
-                else _counted(say, "{n} written answer", "{n} written answers", answered))
+                else counted(say, "{n} written answer", "{n} written answers", answered))
         return _message_svg(ident, title, note)
     average = question_summary.get("average")
     answered = question_summary.get("answered", 0)
@@ -58,7 +58,7 @@ def distribution_svg(question_summary: dict, question: dict, say=None) -> str:
             f'<text x="{label_w + bar_w + 8}" y="{y + 18}" fill="{INK}" class="ink">{count}</text>'
         )
     summary = "; ".join(f"{label}: {count}" for label, count in rows)
-    desc = f"{_counted(say, '{n} answered.', '{n} answered.', answered)} {summary}."
+    desc = counted(say, "{n} answered.", "{n} answered.", answered) + f" {summary}."
     if average is not None:
         mean = _say(say).gettext("Average {average} of 5").format(average=_say(say).number(average, 2))
         # The rows are the points of the scale, so the average is a height between them.
@@ -152,8 +152,8 @@ def rounds_svg(report: dict, say=None) -> str:
             f'<text x="{round(middle, 1)}" y="{top + plot_h + 20}" text-anchor="middle" '
             f'fill="{MUTED}" class="muted">{_text(round_label(i + 1, slot > 60, say))}</text>'
         )
-    desc = _counted(say, "{n} round held.", "{n} rounds held.", len(groups)) + " " + "; ".join(
-        _counted(say, "round {number}: {n} group", "round {number}: {n} groups", n, number=i)
+    desc = counted(say, "{n} round held.", "{n} rounds held.", len(groups)) + " " + "; ".join(
+        counted(say, "round {number}: {n} group", "round {number}: {n} groups", n, number=i)
         for i, n in enumerate(groups, start=1)
     ) + "."
     return _svg("rounds", height, title, desc, "".join(parts))
@@ -167,8 +167,6 @@ def _say(say):
     """Return the translator to use: the one given, or English."""
     return say or ENGLISH
 
-
-_counted = counted
 
 
 def _message_svg(ident: str, title: str, note: str) -> str:
