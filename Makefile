@@ -56,7 +56,7 @@ bench-cluster: $(STAMP)
 
 # Words in every language (docs/i18n.md): extract what templates, Python and JavaScript mark, merge it
 # into each catalog, then compile. The server also compiles a catalog whose .mo is missing or stale.
-KEYWORDS := -k N_ -k Words -k Refusal -k TimerError -k t -k tn:1,2 -k counted:2,3
+KEYWORDS := -k N_ -k Words -k Refusal -k TimerError -k t -k tn:1,2 -k tp:1c,2 -k counted:2,3
 messages: $(RUNTIME)
 	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --no-location --sort-output --project "Heart to Heart" \
 		-o workshop/translations/messages.pot .

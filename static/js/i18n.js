@@ -24,19 +24,33 @@ const COOKIE = "h2h_lang";
 const rules = new Intl.PluralRules(LANG);
 const numbers = new Intl.NumberFormat(LANG);
 
-/** Fill `{name}` placeholders; numbers are written the language's way. */
+// A value written in the other direction than the page (an Arabic name in an English sentence, a
+// Latin name in an Arabic one) is isolated (FSI ... PDI), so that it cannot reorder the words around it.
+const OTHER_DIRECTION = DIR === "rtl" ? /[A-Za-z\u00C0-\u024F]/ : /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
+
+function isolate(text) {
+  return OTHER_DIRECTION.test(text) ? `\u2068${text}\u2069` : text;
+}
+
+/** Fill `{name}` placeholders; numbers are written the language's way, other-direction text isolated. */
 function fill(text, vars) {
   if (!vars) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name) => {
     if (!(name in vars)) return whole;
     const value = vars[name];
-    return typeof value === "number" ? numbers.format(value) : String(value);
+    return typeof value === "number" ? numbers.format(value) : isolate(String(value));
   });
 }
 
 /** Translate a sentence: t("Pair {number}", { number: 7 }). */
 export function t(msgid, vars) {
   const text = CATALOG.messages[msgid];
+  return fill(typeof text === "string" && text ? text : msgid, vars);
+}
+
+/** Translate a word that English uses in two senses, told apart by a context: tp("person status", "Here"). */
+export function tp(context, msgid, vars) {
+  const text = CATALOG.messages[`${context}\u0004${msgid}`];
   return fill(typeof text === "string" && text ? text : msgid, vars);
 }
 
@@ -58,7 +72,8 @@ export function formatNumber(n) {
 }
 
 /** Join names the language's way: "Ana, Ben and Cleo", "Ana, Ben y Cleo", "Ana وBen". */
-export function listNames(names) {
+export function listNames(list) {
+  const names = list.map(isolate);
   if (names.length <= 1) return names.join("");
   try {
     return new Intl.ListFormat(LANG, { style: "long", type: "conjunction" }).format(names);

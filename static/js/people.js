@@ -1,8 +1,11 @@
 // The facilitator's list of people: counts, status in words, agreement, "needs a moment" (seen and cleared), remove.
 import { el } from "./dom.js";
-import { formatNumber, t } from "./i18n.js";
+import { formatNumber, t, tp } from "./i18n.js";
 
-const STATUS_TEXT = { present: t("Here"), away: t("Away"), gone: t("Gone"), removed: t("Removed") };
+// One person's status; the same English words head the counts, which other languages say in the plural.
+const STATUS_TEXT = {
+  present: tp("person", "Here"), away: tp("person", "Away"), gone: tp("person", "Gone"), removed: tp("person", "Removed"),
+};
 
 export class People {
   constructor({ list, empty, counts, filter, moments, momentList, onRemove, onClear }) {
