@@ -318,3 +318,50 @@ def test_the_core_says_reports_in_english_by_itself(tmp_path):
     assert to_csv(report).decode("utf-8-sig").startswith("Responses,Note")
     assert load_workbook(io.BytesIO(to_xlsx(report))).sheetnames == ["Summary", "Responses"]
     assert zipfile.is_zipfile(io.BytesIO(to_xlsx(report))) and to_pdf(report, fonts=()).startswith(b"%PDF")
+
+
+# -- agendas in another language -----------------------------------------------------------------------------
+
+
+def shape(agenda) -> list:
+    """Return what a translation must keep: kinds, timings, turns, pairing, prompt counts, questions."""
+    steps = []
+    for step in agenda.to_dict()["steps"]:
+        steps.append((step["kind"], step.get("minutes"), step.get("pairing"), len(step.get("prompts") or []),
+                      len(step.get("items") or []),
+                      [(t["speaker"], t["minutes"]) for t in step.get("turns") or []],
+                      [(q["id"], q["type"], q["required"], len(q.get("options") or []))
+                       for q in step.get("questions") or []]))
+    return steps
+
+
+@pytest.mark.parametrize("name", ["heart-to-heart", "quick-connect"])
+def test_each_shipped_agenda_has_a_spanish_twin_of_the_same_shape_that_says_its_language(name):
+    from workshop.core.agenda import load_agendas
+
+    agendas, errors = load_agendas(ROOT / "agendas")
+    assert not errors
+    english, spanish = agendas[name], agendas[f"{name}-es"]
+    assert english.language is None and spanish.language == "es"
+    assert shape(spanish) == shape(english)
+    assert (english.minutes, english.odd) == (spanish.minutes, spanish.odd)
+    # Its defaults are English, so a Spanish agenda writes its turn titles, cues and labels itself.
+    for step in spanish.to_dict()["steps"]:
+        for turn in step.get("turns") or []:
+            assert "speaks" not in turn["title"] and "Reflect" not in turn["title"], turn
+        if step.get("cues"):
+            assert "heart" not in step["cues"]["speak"].lower(), step["cues"]
+        for question in step.get("questions") or []:
+            assert "Not at all" not in (question.get("labels") or []), question
+
+
+def test_the_home_page_names_each_agendas_language_and_a_spanish_agenda_presets_spanish_phones(app):
+    page = app.test_client().get("/", headers={"Accept-Language": "en"}).text
+    assert page.count("In Spanish") == 2
+    assert '<h3 lang="es">De corazón a corazón</h3>' in page
+    form = page.split('value="heart-to-heart-es"', 1)[1].split("</form>", 1)[0]
+    assert '<option value="es" lang="es" selected>' in form
+    client = app.test_client()
+    answer = client.post("/workshops", data={"agenda": "heart-to-heart-es"})
+    code = answer.headers["Location"].split("/")[2].split("#")[0]
+    assert '<html lang="es"' in client.get(f"/j/{code}", headers={"Accept-Language": "ja"}).text

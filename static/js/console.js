@@ -3,7 +3,7 @@ import { Board } from "./board.js";
 import { serverNow, startClock } from "./clock.js";
 import { Countdown } from "./countdown.js";
 import { el, load, store } from "./dom.js";
-import { formatNumber, t, tn } from "./i18n.js";
+import { formatNumber, LANG, t, tn } from "./i18n.js";
 import { People } from "./people.js";
 import { command, connect, onReturn, reconnectNow } from "./socket.js";
 
@@ -146,7 +146,7 @@ const people = new People({
   onClear: async (person, button) => {
     if (!person || isOff(button)) return;
     setOff(button, true);
-    const ack = await run("clear_moment", { attendee_id: person.id }, t("{name}’s moment is cleared.", { name: person.name }));
+    const ack = await run("clear_moment", { attendee_id: person.id }, t("{name}'s moment is cleared.", { name: person.name }));
     if (!ack.ok && document.contains(button)) setOff(button, false);
   },
 });
@@ -172,6 +172,11 @@ function nameOf(id) {
 function hasPairs() {
   for (const group of board.groups.values()) if (group.members.length === 2) return true;
   return false;
+}
+
+/** A title as it reads inside a sentence: lower case where the language writes it so (not German nouns). */
+function inSentence(title) {
+  return LANG === "de" ? title : title.toLocaleLowerCase(LANG);
 }
 
 function turnSentence(room) {
@@ -248,7 +253,7 @@ function drawRoom(previous) {
     setText("turn-info", phase.speaker == null ? t("Round complete") : [phase.title, number].filter(Boolean).join(" · "));
     turn.hidden = false;
     const openTalk = phase.speaker === "C" && hasPairs();
-    setText("turn-detail", openTalk ? t("Groups of three: C speaks. Pairs: {activity}.", { activity: phase.pair_title || t("Open conversation") }) : "");
+    setText("turn-detail", openTalk ? t("Groups of three: C speaks. Pairs: {activity}.", { activity: inSentence(phase.pair_title || t("Open conversation")) }) : "");
     detail.hidden = !openTalk;
   } else {
     turn.hidden = true;

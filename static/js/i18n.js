@@ -76,7 +76,8 @@ export function listNames(list) {
   const names = list.map(isolate);
   if (names.length <= 1) return names.join("");
   try {
-    return new Intl.ListFormat(LANG, { style: "long", type: "conjunction" }).format(names);
+    // British English writes "Ana, Ben and Cleo", as the product always has (no serial comma).
+    return new Intl.ListFormat(LANG === "en" ? "en-GB" : LANG, { style: "long", type: "conjunction" }).format(names);
   } catch {
     return names.join(", ");
   }

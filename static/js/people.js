@@ -73,7 +73,7 @@ export class People {
         el("bdi", { class: "person-name" }, person.name),
         el("button", {
           type: "button", class: "button small secondary nowrap", dataset: { clear: person.id },
-          "aria-label": t("Seen: clear {name}’s request for a moment", { name: person.name }),
+          "aria-label": t("Seen: clear {name}'s request for a moment", { name: person.name }),
         }, t("Seen, clear")));
       this.momentRows.set(person.id, row);
       this.momentList.append(row);

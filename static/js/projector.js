@@ -2,7 +2,7 @@
 import { startClock } from "./clock.js";
 import { Countdown } from "./countdown.js";
 import { load, store } from "./dom.js";
-import { t, tn } from "./i18n.js";
+import { LANG, t, tn } from "./i18n.js";
 import { connect, onReturn, reconnectNow } from "./socket.js";
 
 const CODE = document.body.dataset.code;
@@ -43,6 +43,11 @@ function groupsLine(groups) {
   return line;
 }
 
+/** A title as it reads inside a sentence: lower case where the language writes it so (not German nouns). */
+function inSentence(title) {
+  return LANG === "de" ? title : title.toLocaleLowerCase(LANG);
+}
+
 /** What the current turn asks of the room; "C speaks" only while groups of three exist. */
 function turnLine(view) {
   const phase = view.phase;
@@ -53,7 +58,7 @@ function turnLine(view) {
     const open = phase.pair_title || t("Open conversation");
     if (!view.groups.triads) return `${number}${open}`;
     return view.groups.pairs
-      ? `${number}${t("Groups of three: {title}. Pairs: {activity}.", { title: phase.title, activity: open })}`
+      ? `${number}${t("Groups of three: {title}. Pairs: {activity}.", { title: phase.title, activity: inSentence(open) })}`
       : `${number}${phase.title}`;
   }
   return `${number}${phase.title}`;
