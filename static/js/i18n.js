@@ -20,9 +20,11 @@ export const LANG = CATALOG.lang;
 export const DIR = CATALOG.dir;
 export const LANGUAGES = CATALOG.languages;
 export const PREFERENCE_KEY = "h2h-lang";
+// Dates and numbers follow the browser's own region when it speaks the page's language (en-GB, pt-PT).
+export const LOCALE = (navigator.languages || []).find((tag) => tag.split("-")[0].toLowerCase() === LANG) || LANG;
 const COOKIE = "h2h_lang";
 const rules = new Intl.PluralRules(LANG);
-const numbers = new Intl.NumberFormat(LANG);
+const numbers = new Intl.NumberFormat(LOCALE);
 
 // A value written in the other direction than the page (an Arabic name in an English sentence, a
 // Latin name in an Arabic one) is isolated (FSI ... PDI), so that it cannot reorder the words around it.

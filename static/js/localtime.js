@@ -1,7 +1,8 @@
 // Show the server's timestamps in the reader's own time zone, in the page's language (the page carries epoch ms).
-const LANG = document.documentElement.lang || undefined;
-const long = new Intl.DateTimeFormat(LANG, { dateStyle: "medium", timeStyle: "short" });
-const timeOnly = new Intl.DateTimeFormat(LANG, { timeStyle: "short" });
+import { LOCALE } from "./i18n.js";
+
+const long = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" });
+const timeOnly = new Intl.DateTimeFormat(LOCALE, { timeStyle: "short" });
 
 function sameDay(a, b) {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
