@@ -155,8 +155,8 @@ const board = new Board({
   root: $("groups"), waitingBox: $("waiting"), waitingList: $("waiting-list"), empty: $("groups-empty"),
   summary: $("board-summary"), hint: $("selection-hint"), filter: $("board-filter"),
   people: (id) => people.get(id),
-  onSwap: (a, b) => run("swap_people", { a, b }, `Swapped ${nameOf(a)} and ${nameOf(b)}.`),
-  onMove: (id, group) => run("move_person", { attendee_id: id, group_id: group }, `Moved ${nameOf(id)}.`),
+  onSwap: (a, b) => run("swap_people", { a, b }, t("Swapped {first} and {second}.", { first: nameOf(a), second: nameOf(b) })),
+  onMove: (id, group) => run("move_person", { attendee_id: id, group_id: group }, t("Moved {name}.", { name: nameOf(id) })),
   onSelect: (text) => tell(text),
 });
 
@@ -237,7 +237,7 @@ function drawRoom(previous) {
   const room = state.room;
   const step = room.step;
   const ended = room.status === "ended";
-  document.title = `Console · ${CODE} · ${step.title}`;
+  document.title = `${t("Console")} · ${CODE} · ${step.title}`;
   $("ended-notice").hidden = !ended;
   // An ended room has no join link any more: don'tm show a QR code that leads nowhere.
   for (const node of document.querySelectorAll(".qr, .join-url, .projector-link")) node.hidden = ended;
