@@ -21,7 +21,7 @@ from workshop.core.errors import Refusal
 from workshop.core.pairing.form import FACILITATOR
 from workshop.core.room import AWAY, GONE, PRESENT, REMOVED, ROUND_OVER, Change, Room, Settings
 from workshop.core.timer import DONE, IDLE, PAUSED, RUNNING
-from workshop.shell.store import ROOM_STATE, ROUND_STATE, Store
+from workshop.shell.store import ROOM_STATE, ROUND_STATE, Store, _attendee_row, _group_row, _room_state
 
 AGENDA = {
     "title": "Stateful",
@@ -87,9 +87,12 @@ class RoomMachine(RuleBasedStateMachine):
         same groups and letters as before it, less whoever left.
         """
         before = self.conversations()
+        unchanged = self.saved_form()
         try:
             change = command()
         except Refusal:
+            # The core says no before it changes anything (the shell reads the room back anyway).
+            assert self.saved_form() == unchanged, "a refused command changed the room"
             return None
         if before is not None and not facilitator_regroups:
             self.check_conversations_held(before)
@@ -98,6 +101,13 @@ class RoomMachine(RuleBasedStateMachine):
                 self.room.seq += 1
             self.store.save(self.room, change, self.now)
         return change
+
+    def saved_form(self):
+        """Return everything the store would write of the room, and who has answered."""
+        room = self.room
+        people = sorted(repr(_attendee_row(room, a)) for a in room.attendees.values())
+        groups = sorted(repr(_group_row(room, g)) for g in room.groups)
+        return _room_state(room), people, groups, sorted(room.answered)
 
     def conversations(self):
         """Return the running turn and each grouped person's group, members and letter, or None."""
