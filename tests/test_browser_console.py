@@ -357,6 +357,10 @@ def test_a_display_key_opens_neither_the_console_nor_a_report(server, browser):
     report = open_page(browser, f"{server.url}/reports/{workshop['code']}#key={key}")
     expect(report.locator("#unlock-status")).to_have_text("That report link is not valid.")
     assert report.request.get(f"{server.url}/reports/{workshop['code']}.csv").status == 403
+    # And the other way round: the facilitator's key is no projector key, and the wall says so.
+    wall = open_page(browser, f"{server.url}/p/{workshop['code']}#key={workshop['facilitator_key']}")
+    expect(wall.locator("#projector-wrong-key")).to_be_visible()
+    expect(wall.locator("#projector-no-key")).to_be_hidden()
 
 
 # -- screenshots, axe and reflow ---------------------------------------------------------------------

@@ -135,7 +135,7 @@ function start(key) {
     if (code === "wrong_key" || code === "bad_auth") {
       store(KEY_STORE, null);
       socket.disconnect();
-      $("projector-no-key").hidden = false;
+      $("projector-wrong-key").hidden = false;  // a key was given, and it does not open this room
       connection.hidden = true;
       return;
     }
