@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 0.0.0.0
 PORT ?= 5000
 
-.PHONY: run test test-fast lint bench bench-quick bench-cluster cluster clean
+.PHONY: run test test-fast lint bench bench-quick bench-cluster cluster clean messages translations
 
 # One stamp per set: `make run` installs only what the server needs ($(RUNTIME)); `make test` adds the
 # tools ($(STAMP)), and a `make run` after it finds both sets in place and installs nothing.
@@ -18,6 +18,7 @@ $(BIN)/python:
 
 $(RUNTIME): requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/pybabel compile -d workshop/translations
 	touch $(RUNTIME)
 
 $(STAMP): requirements.txt requirements-dev.txt $(RUNTIME)
@@ -59,6 +60,19 @@ bench-quick: $(STAMP)
 bench-cluster: $(STAMP)
 	cd bench && npm ci --silent --no-audit --no-fund
 	$(BIN)/python bench/cluster.py
+
+# Words in every language (docs/i18n.md): extract what templates, Python and JavaScript mark, merge it
+# into each catalog, then compile. The server also compiles a catalog whose .mo is missing or stale.
+KEYWORDS := -k N_ -k Words -k Refusal -k TimerError -k t -k tn:1,2 -k tp:1c,2 -k counted:2,3
+messages: $(RUNTIME)
+	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --no-location --sort-output --project "Heart to Heart" \
+		-o workshop/translations/messages.pot .
+	$(BIN)/pybabel update -i workshop/translations/messages.pot -d workshop/translations --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/pybabel compile -d workshop/translations
+
+translations: $(RUNTIME)
+	$(BIN)/pybabel compile -d workshop/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts

@@ -3,6 +3,7 @@ import { resync, startClock } from "./clock.js";
 import { bindChimeToggle, chime, unlockAudio, unlockOnFirstGesture } from "./chime.js";
 import { Countdown } from "./countdown.js";
 import { el, load, replace, store } from "./dom.js";
+import { bindLanguageSwitch, followPreference, LANG, t } from "./i18n.js";
 import { Narrator } from "./narrator.js";
 import { haltScreen, screenFor } from "./screens.js";
 import { command, connect, onReturn, reconnectNow } from "./socket.js";
@@ -53,8 +54,8 @@ let offlineTimer = null;
 
 const narrator = new Narrator(polite);
 const WAKE_NOTES = {
-  unavailable: "This page cannot keep your screen awake over this connection (that needs https): set your phone's screen lock to a few minutes during the workshop.",
-  refused: "Your phone did not let this page keep the screen awake (battery saver?): set its screen lock to a few minutes during the workshop.",
+  unavailable: t("This page cannot keep your screen awake over this connection (that needs https): set your phone's screen lock to a few minutes during the workshop."),
+  refused: t("Your phone did not let this page keep the screen awake (battery saver?): set its screen lock to a few minutes during the workshop."),
 };
 const keeper = new ScreenKeeper((state) => {
   wakeNote.hidden = !WAKE_NOTES[state];
@@ -69,7 +70,7 @@ const ctx = {
   draftKey: DRAFT_KEY,
   unlock: unlockAudio,
   say: (text) => narrator.say(text),
-  act: (event, payload = {}) => (socket ? command(socket, event, payload) : Promise.resolve({ ok: false, error: "Not connected yet." })),
+  act: (event, payload = {}) => (socket ? command(socket, event, payload) : Promise.resolve({ ok: false, error: t("Not connected yet.") })),
   takeOver: () => { halted = null; shownKey = null; showConnection(); socket.connect(); },
   dismissPartner: () => { seeGroup(); focusHeading = true; render(); },
 };
@@ -88,11 +89,11 @@ function showLocked() {
   shownKey = "locked";
   replace(view, el("section", { class: "screen stack" },
     el("p", { class: "kicker" }, TITLE),
-    el("h1", { class: "step-heading", tabindex: "-1" }, "This workshop is closed to newcomers"),
+    el("h1", { class: "step-heading", tabindex: "-1" }, t("This workshop is closed to newcomers")),
     el("div", { class: "card calm stack-sm" },
-      el("p", {}, "The facilitator has closed this room, so nobody new can join it now. If you were here before on this phone, it still lets you back in."),
-      el("p", {}, "Ask the facilitator to open it, then reload this page."),
-      el("p", {}, el("a", { href: "/join", class: "button secondary" }, "Enter another code")))));
+      el("p", {}, t("The facilitator has closed this room, so nobody new can join it now. If you were here before on this phone, it still lets you back in.")),
+      el("p", {}, t("Ask the facilitator to open it, then reload this page.")),
+      el("p", {}, el("a", { href: "/join", class: "button secondary" }, t("Enter another code"))))));
 }
 
 function showJoin(reason = "") {
@@ -114,11 +115,11 @@ function showJoin(reason = "") {
     else input.removeAttribute("aria-invalid");
   };
   input.addEventListener("input", () => { if (!error.hidden && input.value.trim()) showError(""); });
-  const button = el("button", { type: "submit", class: "button block big" }, "Join");
+  const button = el("button", { type: "submit", class: "button block big" }, t("Join"));
   const form = el("form", { class: "stack", novalidate: true },
     el("div", { class: "field" },
-      el("label", { for: "name" }, "Your first name"),
-      el("p", { class: "hint", id: "name-hint" }, "Your partners will see it. Any language, emoji welcome."),
+      el("label", { for: "name" }, t("Your first name")),
+      el("p", { class: "hint", id: "name-hint" }, t("Your partners will see it. Any language, emoji welcome.")),
       input),
     error, button);
   form.addEventListener("submit", async (event) => {
@@ -128,13 +129,13 @@ function showJoin(reason = "") {
     const name = input.value.trim();
     const length = [...name].length;
     if (!length || length > 40) {
-      showError(length ? "Please keep your name to 40 characters." : "Please type your first name.");
+      showError(length ? t("Please keep your name to {limit} characters.", { limit: 40 }) : t("Please type your first name."));
       input.focus();
       return;
     }
     // Busy without `disabled`: the focused button keeps focus until the first screen replaces it.
     button.setAttribute("aria-disabled", "true");
-    button.textContent = "Joining…";
+    button.textContent = t("Joining…");
     const result = await join(name);
     if (result.token) {
       token = result.token;
@@ -145,15 +146,15 @@ function showJoin(reason = "") {
       startSocket();
     } else {
       button.removeAttribute("aria-disabled");
-      button.textContent = "Join";
+      button.textContent = t("Join");
       showError(result.error);
       narrator.say(result.error);
     }
   });
   replace(view, el("section", { class: "screen stack" },
-    el("p", { class: "kicker" }, "Welcome to"),
+    el("p", { class: "kicker" }, t("Welcome to")),
     el("h1", { class: "step-heading", tabindex: "-1" }, TITLE),
-    el("p", { class: "lead" }, "You will talk in pairs, taking turns to speak and to listen. This page shows your partner, your question and the time."),
+    el("p", { class: "lead" }, t("You will talk in pairs, taking turns to speak and to listen. This page shows your partner, your question and the time.")),
     el("div", { class: "card" }, form)));
   if (reason) showError(reason);
   else input.focus({ preventScroll: true });
@@ -161,16 +162,16 @@ function showJoin(reason = "") {
 
 async function join(name) {
   try {
-    const response = await fetch("/api/join", {
+    const response = await fetch(`/api/join?lang=${encodeURIComponent(LANG)}`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ code: CODE, name, join_key: JOIN_KEY || null }),
     });
     const data = await response.json().catch(() => ({}));
     if (response.ok && data.token) return data;
-    return { error: data.error || "Joining did not work. Please try again." };
+    return { error: data.error || t("Joining did not work. Please try again.") };
   } catch {
-    return { error: "Could not reach the workshop. Check your connection and try again." };
+    return { error: t("Could not reach the workshop. Check your connection and try again.") };
   }
 }
 
@@ -235,15 +236,15 @@ function halt(kind, message = "") {
 function showConnection() {
   const down = socket && !socket.connected && !halted;
   connection.hidden = !down || (!everConnected && !socket.active);
-  connection.textContent = everConnected ? "Reconnecting…" : "Connecting…";
+  connection.textContent = everConnected ? t("Reconnecting…") : t("Connecting…");
   // Say a lasting drop once, and its end once; the Wi-Fi's blips stay silent.
   if (down && everConnected && offlineSince === null) {
     offlineSince = Date.now();
-    offlineTimer = setTimeout(() => { saidOffline = true; narrator.say("Connection lost. Reconnecting…"); }, SAY_OFFLINE_AFTER_MS);
+    offlineTimer = setTimeout(() => { saidOffline = true; narrator.say(t("Connection lost. Reconnecting…")); }, SAY_OFFLINE_AFTER_MS);
   } else if (!down && offlineSince !== null) {
     clearTimeout(offlineTimer);
     offlineSince = null;
-    if (saidOffline) narrator.say("Connected again.");
+    if (saidOffline) narrator.say(t("Connected again."));
     saidOffline = false;
   }
 }
@@ -292,7 +293,7 @@ function showBanner() {
 function setExpanded(expanded) {
   banner.classList.toggle("expanded", expanded);
   bannerMore.setAttribute("aria-expanded", String(expanded));
-  bannerMore.textContent = expanded ? "Less" : "More";
+  bannerMore.textContent = expanded ? t("Less") : t("More");
 }
 
 function fitBanner() {
@@ -389,8 +390,14 @@ function showMe() {
 
 // -- start -----------------------------------------------------------------------
 
-document.getElementById("loading").hidden = false;
-bindChimeToggle(document.getElementById("sound-toggle"));
-unlockOnFirstGesture();
-if (token) startSocket();
-else showJoin();
+function start() {
+  bindLanguageSwitch();
+  document.getElementById("loading").hidden = false;
+  bindChimeToggle(document.getElementById("sound-toggle"));
+  unlockOnFirstGesture();
+  if (token) startSocket();
+  else showJoin();
+}
+
+// A language chosen on this phone earlier but missing from this page reloads it in that language.
+if (!followPreference()) start();

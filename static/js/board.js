@@ -1,9 +1,10 @@
 // The facilitator's pair board: keyed DOM so that a delta touches only the groups it names.
 import { el } from "./dom.js";
+import { t, tn } from "./i18n.js";
 
-const STATUS_TEXT = { present: "here", away: "away", gone: "gone", removed: "removed" };
+const STATUS_TEXT = { present: t("here"), away: t("away"), gone: t("gone"), removed: t("removed") };
 // Why someone waits for the next turn (`pending` in docs/protocol.md).
-const HOLD_TEXT = { new: "joined during a turn", back: "back after a break" };
+const HOLD_TEXT = { new: t("joined during a turn"), back: t("back after a break") };
 
 export class Board {
   /** `people` reads attendees by id; `onSwap(a, b)` and `onMove(attendeeId, groupId)` send commands. */
@@ -140,8 +141,8 @@ export class Board {
       label, list,
       group.prompt ? el("p", { class: "group-prompt" }, group.prompt) : null,
       el("div", { class: "group-foot" },
-        el("span", { class: "done-badge" }, "✓ Done"),
-        el("button", { type: "button", class: "move-here", dataset: { group: group.id } }, "Move here")));
+        el("span", { class: "done-badge" }, `✓ ${t("Done")}`),
+        el("button", { type: "button", class: "move-here", dataset: { group: group.id } }, t("Move here"))));
     this.cards.set(group.id, card);
     if (this.query) card.hidden = !this.matches(group.members);
     this.updateSummary();
@@ -151,18 +152,18 @@ export class Board {
   member(id, role, groupId = null) {
     if (id === "facilitator") {
       return el("span", { class: "member is-facilitator" },
-        role ? el("span", { class: "role" }, role) : null, el("span", { class: "name" }, "You (facilitator)"));
+        role ? el("span", { class: "role" }, role) : null, el("bdi", { class: "name" }, t("You (facilitator)")));
     }
-    const person = this.people(id) || { name: "Someone", status: "away" };
+    const person = this.people(id) || { name: t("Someone"), status: "away" };
     const status = person.status || "away";
     const button = el("button", {
       type: "button", class: `member status-${status}`, draggable: "true", "aria-pressed": "false",
       dataset: { id, ...(role ? { role } : {}), ...(groupId ? { group: groupId } : {}) },
     },
-    role ? el("span", { class: "role" }, el("span", { class: "visually-hidden" }, "role "), role) : null,
-    el("span", { class: "name" }, person.name),
+    role ? el("span", { class: "role" }, el("span", { class: "visually-hidden" }, `${t("role")} `), role) : null,
+    el("bdi", { class: "name" }, person.name),
     el("span", { class: `tag tag-${status}` }, STATUS_TEXT[status] || status),
-    person.moment ? el("span", { class: "tag tag-moment" }, "needs a moment") : null);
+    person.moment ? el("span", { class: "tag tag-moment" }, t("needs a moment")) : null);
     this.memberButtons.set(id, button);
     return button;
   }
@@ -188,11 +189,11 @@ export class Board {
       let trios = 0;
       for (const g of this.groups.values()) if (g.members.length === 3) trios += 1;
       const shown = this.query ? [...this.cards.values()].filter((c) => !c.hidden).length : total;
-      const parts = [`${total} ${total === 1 ? "group" : "groups"}`];
-      if (trios) parts.push(`${trios} of three`);
-      if (this.waiting.length) parts.push(`${this.waiting.length} waiting`);
-      if (this.held.length) parts.push(`${this.held.length} waiting for the next turn`);
-      if (this.query) parts.push(`${shown} shown`);
+      const parts = [tn("{n} group", "{n} groups", total)];
+      if (trios) parts.push(tn("{n} of three", "{n} of three", trios));
+      if (this.waiting.length) parts.push(tn("{n} waiting", "{n} waiting", this.waiting.length));
+      if (this.held.length) parts.push(tn("{n} waiting for the next turn", "{n} waiting for the next turn", this.held.length));
+      if (this.query) parts.push(tn("{n} shown", "{n} shown", shown));
       this.summary.textContent = parts.join(" · ");
       this.empty.hidden = total > 0 || this.waiting.length > 0;
     }, 30);
@@ -228,14 +229,14 @@ export class Board {
     this.selected = id;
     this.root.classList.toggle("selecting", Boolean(id));
     if (!id) {
-      this.hint.textContent = "Tap a person, then another person to swap them, or “Move here” on a group.";
+      this.hint.textContent = t("Tap a person, then another person to swap them, or “Move here” on a group.");
       return;
     }
     const button = this.memberButtons.get(id);
     if (button) this.markSelected(button, true);
-    const name = (this.people(id) || {}).name || "This person";
-    this.hint.textContent = `${name} is selected. Tap another person to swap places, “Move here” on a group, or ${name} again (or Escape) to cancel.`;
-    if (this.onSelect) this.onSelect(`${name} is selected.`);
+    const name = (this.people(id) || {}).name || t("This person");
+    this.hint.textContent = t("{name} is selected. Tap another person to swap places, “Move here” on a group, or {name} again (or Escape) to cancel.", { name });
+    if (this.onSelect) this.onSelect(t("{name} is selected.", { name }));
   }
 
   markSelected(button, on) {

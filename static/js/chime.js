@@ -1,5 +1,6 @@
 // A soft, generated bell (no audio files) and a short vibration; never a buzzer.
 import { load, store } from "./dom.js";
+import { t } from "./i18n.js";
 
 const SETTING = "h2h-chime";
 let context = null;
@@ -85,7 +86,7 @@ export function bindChimeToggle(button) {
   const show = () => {
     const on = chimeEnabled();
     button.setAttribute("aria-checked", String(on));
-    button.title = on ? "The chime and vibration are on" : "The chime and vibration are off";
+    button.title = on ? t("The chime and vibration are on") : t("The chime and vibration are off");
   };
   button.hidden = false;
   show();

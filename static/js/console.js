@@ -3,14 +3,15 @@ import { Board } from "./board.js";
 import { serverNow, startClock } from "./clock.js";
 import { Countdown } from "./countdown.js";
 import { el, load, store } from "./dom.js";
+import { formatNumber, LANG, t, tn } from "./i18n.js";
 import { People } from "./people.js";
 import { command, connect, onReturn, reconnectNow } from "./socket.js";
 
 const CODE = document.body.dataset.code;
 const KEY_STORE = `h2h-key:${CODE}`;
 const KIND_TEXT = {
-  welcome: "Welcome", agreements: "Agreements", pairing: "Pairing", round: "Round",
-  message: "Message", feedback: "Feedback", closing: "Closing",
+  welcome: t("Welcome"), agreements: t("Agreements"), pairing: t("Pairing"), round: t("Round"),
+  message: t("Message"), feedback: t("Feedback"), closing: t("Closing"),
 };
 const TIME_UP_MS = 500; // a turn that moves on this close to its deadline ran out; earlier, it was skipped
 const $ = (id) => document.getElementById(id);
@@ -67,7 +68,7 @@ function tell(text, kind = "") {
 /** Send a command; say the server's refusal calmly, or `done` when it worked. */
 async function run(event, payload = {}, done = "") {
   const ack = await command(socket, event, payload);
-  if (!ack.ok) tell(ack.error || "That did not work.", "error");
+  if (!ack.ok) tell(ack.error || t("That did not work."), "error");
   else if (done) tell(done);
   return ack;
 }
@@ -136,16 +137,16 @@ const people = new People({
   moments: $("moments"), momentList: $("moment-list"),
   onRemove: async (person, button) => {
     if (!person || isOff(button)) return;
-    const sure = window.confirm(`Remove ${person.name} from this workshop? Their phone will be told they were removed, and they cannot come back.`);
+    const sure = window.confirm(t("Remove {name} from this workshop? Their phone will be told they were removed, and they cannot come back.", { name: person.name }));
     if (!sure) return;
     setOff(button, true);
-    const ack = await run("remove_attendee", { attendee_id: person.id }, `${person.name} was removed.`);
+    const ack = await run("remove_attendee", { attendee_id: person.id }, t("{name} was removed.", { name: person.name }));
     if (!ack.ok && document.contains(button)) setOff(button, false);
   },
   onClear: async (person, button) => {
     if (!person || isOff(button)) return;
     setOff(button, true);
-    const ack = await run("clear_moment", { attendee_id: person.id }, `${person.name}'s moment is cleared.`);
+    const ack = await run("clear_moment", { attendee_id: person.id }, t("{name}'s moment is cleared.", { name: person.name }));
     if (!ack.ok && document.contains(button)) setOff(button, false);
   },
 });
@@ -155,9 +156,9 @@ const board = new Board({
   heldBox: $("held"), heldList: $("held-list"),
   summary: $("board-summary"), hint: $("selection-hint"), filter: $("board-filter"),
   people: (id) => people.get(id),
-  onSwap: (a, b) => run("swap_people", { a, b }, `Swapped ${nameOf(a)} and ${nameOf(b)}.`),
-  onMove: (id, group) => run("move_person", { attendee_id: id, group_id: group }, `Moved ${nameOf(id)}.`),
-  onPlace: (id) => run("place_waiting", { attendee_id: id }, `${nameOf(id)} has joined a group.`),
+  onSwap: (a, b) => run("swap_people", { a, b }, t("Swapped {first} and {second}.", { first: nameOf(a), second: nameOf(b) })),
+  onMove: (id, group) => run("move_person", { attendee_id: id, group_id: group }, t("Moved {name}.", { name: nameOf(id) })),
+  onPlace: (id) => run("place_waiting", { attendee_id: id }, t("{name} has joined a group.", { name: nameOf(id) })),
   onSelect: (text) => tell(text),
 });
 
@@ -165,7 +166,7 @@ const clock = new Countdown({ size: "big" });
 $("timer-clock").append(clock.el);
 
 function nameOf(id) {
-  return (people.get(id) || {}).name || "that person";
+  return (people.get(id) || {}).name || t("that person");
 }
 
 // -- what a room change means, in one sentence ------------------------------------------------
@@ -175,13 +176,19 @@ function hasPairs() {
   return false;
 }
 
+/** A title as it reads inside a sentence: lower case where the language writes it so (not German nouns). */
+function inSentence(title) {
+  return LANG === "de" ? title : title.toLocaleLowerCase(LANG);
+}
+
 function turnSentence(room) {
   const phase = room.phase;
   if (!phase) return "";
-  if (phase.speaker == null) return "Round complete.";
-  const number = phase.number && phase.count ? `Turn ${phase.number} of ${phase.count}: ` : "";
-  const pairs = phase.speaker === "C" && hasPairs() ? "; pairs talk freely" : "";
-  return `${number}${phase.title}${pairs}.`;
+  if (phase.speaker == null) return t("Round complete.");
+  const title = phase.speaker === "C" && hasPairs() ? t("{title}; pairs talk freely", { title: phase.title }) : phase.title;
+  return phase.number && phase.count
+    ? t("Turn {number} of {count}: {title}.", { number: phase.number, count: phase.count, title })
+    : `${title}.`;
 }
 
 function nearDeadline(timer) {
@@ -191,37 +198,37 @@ function nearDeadline(timer) {
 /** Sentences for what changed between two room states: the confirmation of every command, whoever sent it. */
 function whatChanged(before, room) {
   if (!before) return [];
-  if (room.status === "ended") return before.status === "ended" ? [] : ["The workshop has ended."];
+  if (room.status === "ended") return before.status === "ended" ? [] : [t("The workshop has ended.")];
   const out = [];
   const fb0 = before.feedback || {};
   const fb = room.feedback || {};
-  if (fb.open && !fb0.open) out.push("The feedback form is open.");
-  if (!fb.open && fb0.open) out.push("The feedback form is closed.");
+  if (fb.open && !fb0.open) out.push(t("The feedback form is open."));
+  if (!fb.open && fb0.open) out.push(t("The feedback form is closed."));
   if (before.step.index !== room.step.index) {
-    out.push(`Now at step ${room.step.index + 1} of ${room.step.count || state.steps.length}: ${room.step.title}.`);
+    out.push(t("Now at step {number} of {count}: {title}.", { number: room.step.index + 1, count: room.step.count || state.steps.length, title: room.step.title }));
     return out;
   }
   const t0 = before.timer;
-  const t = room.timer;
+  const tm = room.timer;
   if (before.phase && room.phase && before.phase.index !== room.phase.index) {
-    if (nearDeadline(t0)) out.push("Time is up.");
+    if (nearDeadline(t0)) out.push(t("Time is up."));
     out.push(turnSentence(room));
-  } else if (t0 && t) {
-    if (t0.state === "running" && t.state === "paused") out.push("Paused.");
-    else if (t0.state === "paused" && t.state === "running") out.push("Resumed.");
-    else if (t0.state !== "running" && t.state === "running") {
-      out.push(room.step.kind === "round" ? `Timer started. ${turnSentence(room)}` : "Timer started.");
-    } else if (t0.state === "running" && t.state === "done") out.push(nearDeadline(t0) ? "Time is up." : "Timer stopped.");
-    else if (t.state === t0.state && (t.state === "running" ? t.deadline > t0.deadline : t.remaining_ms > t0.remaining_ms)) {
-      out.push("One more minute.");
+  } else if (t0 && tm) {
+    if (t0.state === "running" && tm.state === "paused") out.push(t("Paused."));
+    else if (t0.state === "paused" && tm.state === "running") out.push(t("Resumed."));
+    else if (t0.state !== "running" && tm.state === "running") {
+      out.push(room.step.kind === "round" ? `${t("Timer started.")} ${turnSentence(room)}` : t("Timer started."));
+    } else if (t0.state === "running" && tm.state === "done") out.push(nearDeadline(t0) ? t("Time is up.") : t("Timer stopped."));
+    else if (tm.state === t0.state && (tm.state === "running" ? tm.deadline > t0.deadline : tm.remaining_ms > t0.remaining_ms)) {
+      out.push(t("One more minute."));
     }
   }
-  if (room.locked !== before.locked) out.push(room.locked ? "Room locked: nobody new can join." : "Room open to newcomers again.");
+  if (room.locked !== before.locked) out.push(room.locked ? t("Room locked: nobody new can join.") : t("Room open to newcomers again."));
   const m0 = before.message && before.message.id;
   const m = room.message && room.message.id;
-  if (m0 !== m) out.push(room.message ? "Message sent to every phone." : "The message was taken down.");
+  if (m0 !== m) out.push(room.message ? t("Message sent to every phone.") : t("The message was taken down."));
   if (room.odd !== before.odd) {
-    out.push(room.odd === "triad" ? "An odd person will join a group of three." : "You will partner an odd person.");
+    out.push(room.odd === "triad" ? t("An odd person will join a group of three.") : t("You will partner an odd person."));
   }
   return out;
 }
@@ -232,23 +239,23 @@ function drawRoom(previous) {
   const room = state.room;
   const step = room.step;
   const ended = room.status === "ended";
-  document.title = `Console · ${CODE} · ${step.title}`;
+  document.title = `${t("Console")} · ${CODE} · ${step.title}`;
   $("ended-notice").hidden = !ended;
-  // An ended room has no join link any more: don't show a QR code that leads nowhere.
+  // An ended room has no join link any more: don'tm show a QR code that leads nowhere.
   for (const node of document.querySelectorAll(".qr, .join-url, .projector-link")) node.hidden = ended;
   for (const img of document.querySelectorAll("img[data-src]")) if (!ended && !img.getAttribute("src")) img.src = img.dataset.src;
-  setText("step-kicker", `Step ${step.index + 1} of ${step.count || state.steps.length} · ${KIND_TEXT[step.kind] || step.kind}`);
+  setText("step-kicker", t("Step {number} of {count} · {kind}", { number: step.index + 1, count: step.count || state.steps.length, kind: KIND_TEXT[step.kind] || step.kind }));
   setText("step-title", step.title);
 
   const phase = room.phase;
   const turn = $("turn-info");
   const detail = $("turn-detail");
   if (step.kind === "round" && phase) {
-    const number = phase.number && phase.count ? `Turn ${phase.number} of ${phase.count}` : "";
-    setText("turn-info", phase.speaker == null ? "Round complete" : [phase.title, number].filter(Boolean).join(" · "));
+    const number = phase.number && phase.count ? t("Turn {number} of {count}", { number: phase.number, count: phase.count }) : "";
+    setText("turn-info", phase.speaker == null ? t("Round complete") : [phase.title, number].filter(Boolean).join(" · "));
     turn.hidden = false;
     const openTalk = phase.speaker === "C" && hasPairs();
-    setText("turn-detail", openTalk ? `Groups of three: C speaks. Pairs: ${(phase.pair_title || "open conversation").toLowerCase()}.` : "");
+    setText("turn-detail", openTalk ? t("Groups of three: C speaks. Pairs: {activity}.", { activity: inSentence(phase.pair_title || t("Open conversation")) }) : "");
     detail.hidden = !openTalk;
   } else {
     turn.hidden = true;
@@ -259,11 +266,11 @@ function drawRoom(previous) {
   if (previous && stepOrPhaseChanged) board.clearDone();
 
   clock.set(room.timer);
-  const t = room.timer;
-  setText("timer-state", !t ? "This step has no timer." : {
-    idle: "Ready to start", running: "Running", paused: "Paused", done: step.kind === "round" ? "Round complete" : "Time is up",
-  }[t.state] || t.state);
-  $("timer-clock").hidden = !t || (step.kind === "round" && phase && phase.speaker == null);
+  const tm = room.timer;
+  setText("timer-state", !tm ? t("This step has no timer.") : {
+    idle: t("Ready to start"), running: t("Running"), paused: t("Paused"), done: step.kind === "round" ? t("Round complete") : t("Time is up"),
+  }[tm.state] || tm.state);
+  $("timer-clock").hidden = !tm || (step.kind === "round" && phase && phase.speaker == null);
 
   for (const item of $("steps").children) {
     const current = Number(item.dataset.index) === step.index;
@@ -274,10 +281,10 @@ function drawRoom(previous) {
   }
   if (!previous || previous.step.index !== step.index) showCurrentStep();
 
-  $("lock-room").textContent = room.locked ? "Unlock room" : "Lock room";
-  setText("lock-state", room.locked ? "Locked: only people already here can come back." : "Open to newcomers.");
+  $("lock-room").textContent = room.locked ? t("Unlock room") : t("Lock room");
+  setText("lock-state", room.locked ? t("Locked: only people already here can come back.") : t("Open to newcomers."));
   const message = room.message;
-  setText("message-current", message ? `Showing on every phone: “${message.text}”` : "No message is showing.");
+  setText("message-current", message ? t("Showing on every phone: “{text}”", { text: message.text }) : t("No message is showing."));
 
   drawFeedback();
   updateControls();
@@ -316,12 +323,12 @@ function showCurrentStep() {
 function drawFeedback() {
   const fb = (state.room && state.room.feedback) || {};
   const onStep = state.room && state.room.step.kind === "feedback";
-  setText("feedback-count", String(state.feedbackCount));
-  setText("feedback-count-label", state.feedbackCount === 1 ? "response" : "responses");
-  setText("feedback-state", fb.open ? "The form is open on every phone."
-    : fb.closed ? "Closed. Results show in the report once enough people answered."
-      : onStep ? "Not open yet: “Open feedback” at the top opens it on every phone."
-        : "Not open yet. “Open feedback” at the top moves everyone to the feedback step and opens it.");
+  setText("feedback-count", formatNumber(state.feedbackCount));
+  setText("feedback-count-label", tn("response", "responses", state.feedbackCount));
+  setText("feedback-state", fb.open ? t("The form is open on every phone.")
+    : fb.closed ? t("Closed. Results show in the report once enough people answered.")
+      : onStep ? t("Not open yet: “Open feedback” at the top opens it on every phone.")
+        : t("Not open yet. “Open feedback” at the top moves everyone to the feedback step and opens it."));
 }
 
 function drawSteps() {
@@ -334,21 +341,21 @@ function drawSteps() {
 }
 
 function redundant(step) {
-  const kind = (KIND_TEXT[step.kind] || step.kind).toLowerCase();
-  return step.title.toLowerCase().includes(kind.replace(/s$/, ""));
+  const title = step.title.toLowerCase();
+  return [KIND_TEXT[step.kind] || step.kind, step.kind].some((kind) => title.includes(kind.toLowerCase().replace(/s$/, "")));
 }
 
 /** What the timer button does now: start, pause, resume or restart (or nothing). */
 function timerAction() {
   const room = state.room;
-  const t = room && room.timer;
-  if (!t || room.status === "ended") return null;
+  const tm = room && room.timer;
+  if (!tm || room.status === "ended") return null;
   const roundOver = room.step.kind === "round" && room.phase && room.phase.speaker == null;
-  if (t.state === "running") return { event: "pause_timer", label: "Pause" };
-  if (t.state === "paused") return { event: "resume_timer", label: "Resume" };
+  if (tm.state === "running") return { event: "pause_timer", label: t("Pause") };
+  if (tm.state === "paused") return { event: "resume_timer", label: t("Resume") };
   if (roundOver) return null;
-  if (t.state === "idle") return { event: "start_timer", label: "Start" };
-  return room.step.kind === "round" ? null : { event: "start_timer", label: "Restart" };
+  if (tm.state === "idle") return { event: "start_timer", label: t("Start") };
+  return room.step.kind === "round" ? null : { event: "start_timer", label: t("Restart") };
 }
 
 function hasFeedbackStep() {
@@ -359,7 +366,7 @@ function updateControls() {
   const room = state.room;
   if (!room) return;
   const ended = room.status === "ended";
-  const t = room.timer;
+  const tm = room.timer;
   const step = room.step;
   const roundOver = step.kind === "round" && room.phase && room.phase.speaker == null;
   const fb = room.feedback || {};
@@ -367,14 +374,14 @@ function updateControls() {
 
   const action = timerAction();
   const main = $("timer-main");
-  if (!main.dataset.busy) main.textContent = action ? action.label : "Start";
+  if (!main.dataset.busy) main.textContent = action ? action.label : t("Start");
   set("timer-main", Boolean(action));
-  set("timer-extend", t && t.state !== "done");
-  set("timer-skip", t && (step.kind === "round" ? !roundOver : t.state === "running" || t.state === "paused"));
+  set("timer-extend", tm && tm.state !== "done");
+  set("timer-skip", tm && (step.kind === "round" ? !roundOver : tm.state === "running" || tm.state === "paused"));
   set("prev-step", step.index > 0);
   set("next-step", step.index < state.steps.length - 1);
   const feedback = $("feedback-toggle");
-  if (!feedback.dataset.busy) feedback.textContent = fb.open ? "Close feedback" : "Open feedback";
+  if (!feedback.dataset.busy) feedback.textContent = fb.open ? t("Close feedback") : t("Open feedback");
   set("feedback-toggle", true);
   set("lock-room", true);
   set("pair-everyone", true);
@@ -392,9 +399,9 @@ function updateControls() {
     if (hidden && node.contains(document.activeElement)) $("next-step").focus({ preventScroll: true });
     node.hidden = hidden;
   };
-  hide(main, !t || ended);
-  hide($("timer-extend"), !t || ended);
-  hide($("timer-skip"), !t || ended);
+  hide(main, !tm || ended);
+  hide($("timer-extend"), !tm || ended);
+  hide($("timer-skip"), !tm || ended);
   hide(feedback, !hasFeedbackStep() || ended);
   hide($("next-step"), ended);
   $("shortcuts").hidden = ended;
@@ -406,10 +413,10 @@ function updateControls() {
     button.classList.toggle("secondary", button !== primary);
   }
 
-  const inRound = step.kind === "round" && room.phase && room.phase.speaker != null && t && t.state !== "idle";
+  const inRound = step.kind === "round" && room.phase && room.phase.speaker != null && tm && tm.state !== "idle";
   const done = $("done-info");
   done.hidden = !inRound || !board.groups.size;
-  setText("done-info", `${board.doneCount()} of ${board.groups.size} ${board.groups.size === 1 ? "group" : "groups"} done with this turn`);
+  setText("done-info", tn("{done} of {n} group done with this turn", "{done} of {n} groups done with this turn", board.groups.size, { done: board.doneCount() }));
 }
 
 // -- the connection ------------------------------------------------------------------------
@@ -422,25 +429,25 @@ function start(key) {
   const connection = $("connection");
   let wasConnected = false;
   socket.on("connect", () => {
-    connection.textContent = "Connected";
+    connection.textContent = t("Connected");
     connection.className = "connection ok";
-    if (wasConnected) tell("Connected again.");
+    if (wasConnected) tell(t("Connected again."));
     wasConnected = true;
   });
   socket.on("disconnect", () => {
-    connection.textContent = "Reconnecting…";
+    connection.textContent = t("Reconnecting…");
     connection.className = "connection";
-    tell("Connection lost. Reconnecting…");
+    tell(t("Connection lost. Reconnecting…"));
   });
   socket.on("connect_error", (err) => {
     const code = err && err.data && err.data.code;
     if (code === "wrong_key" || code === "bad_auth") {
       store(KEY_STORE, null);
       socket.disconnect();
-      showNoKey("This facilitator link is not valid for this room. Open the private link you got when you started the workshop.");
+      showNoKey(t("This facilitator link is not valid for this room. Open the private link you got when you started the workshop."));
       return;
     }
-    connection.textContent = "Reconnecting…";
+    connection.textContent = t("Reconnecting…");
     connection.className = "connection";
   });
   socket.on("console", (snapshot) => {
@@ -480,7 +487,7 @@ function start(key) {
       before = people.upsert(person);
       board.updatePerson(person.id);
     }, "people-title");
-    if (person.moment && !(before && before.moment)) tell(`${person.name} needs a moment.`);
+    if (person.moment && !(before && before.moment)) tell(t("{name} needs a moment.", { name: person.name }));
     updateControls();
   });
   socket.on("groups", (delta) => {
@@ -501,7 +508,10 @@ function goTo(index) {
   if (!room || index === room.step.index || index < 0 || index >= state.steps.length) return null;
   const target = state.steps[index];
   const distance = Math.abs(index - room.step.index);
-  if (distance > 1 && !window.confirm(`Jump to step ${index + 1}, “${target.title}”? This moves everyone ${index > room.step.index ? "ahead" : "back"} ${distance} steps.`)) return null;
+  const question = index > room.step.index
+    ? tn("Jump to step {number}, “{title}”? This moves everyone ahead {n} step.", "Jump to step {number}, “{title}”? This moves everyone ahead {n} steps.", distance, { number: index + 1, title: target.title })
+    : tn("Jump to step {number}, “{title}”? This moves everyone back {n} step.", "Jump to step {number}, “{title}”? This moves everyone back {n} steps.", distance, { number: index + 1, title: target.title });
+  if (distance > 1 && !window.confirm(question)) return null;
   return run("go_to_step", { index });
 }
 
@@ -523,14 +533,14 @@ onPress($("feedback-toggle"), () => {
   if (!(state.room.feedback || {}).open) {
     // From another step this ends the conversations in progress and jumps every phone to the form.
     const elsewhere = state.room.step.kind !== "feedback";
-    if (elsewhere && !window.confirm("Go to the feedback step and open the form on every phone? "
-      + "Any conversation in progress ends.")) return null;
+    const sure = t("Go to the feedback step and open the form on every phone? Any conversation in progress ends.");
+    if (elsewhere && !window.confirm(sure)) return null;
     return run("open_feedback");
   }
-  if (!window.confirm("Close the feedback form on every phone?")) return null;
+  if (!window.confirm(t("Close the feedback form on every phone?"))) return null;
   return run("close_feedback");
 });
-onPress($("pair-everyone"), () => run("pair_everyone", {}, "New groups formed."));
+onPress($("pair-everyone"), () => run("pair_everyone", {}, t("New groups formed.")));
 onPress($("lock-room"), () => run("lock_room", { locked: !state.room.locked }));
 for (const input of document.querySelectorAll('input[name="odd"]')) {
   input.addEventListener("change", async () => {
@@ -542,19 +552,19 @@ for (const input of document.querySelectorAll('input[name="odd"]')) {
   });
 }
 onPress($("end-workshop"), () => {
-  if (!window.confirm("End this workshop for everyone? Timers stop and nobody can join any more.")) return null;
+  if (!window.confirm(t("End this workshop for everyone? Timers stop and nobody can join any more."))) return null;
   return run("end_workshop");
 });
 
 const messageText = $("message-text");
-const messageCount = () => { $("message-count").textContent = `${[...messageText.value].length} / 280`; };
+const messageCount = () => { $("message-count").textContent = t("{count} / {limit}", { count: [...messageText.value].length, limit: 280 }); };
 messageText.addEventListener("input", messageCount);
 $("message-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const send = $("message-send");
   if (isOff(send) || send.dataset.busy) return;
   const text = messageText.value.trim();
-  if (!text) { tell("Type a message first.", "error"); messageText.focus(); return; }
+  if (!text) { tell(t("Type a message first."), "error"); messageText.focus(); return; }
   send.dataset.busy = "1";
   setOff(send, true);
   try {
@@ -580,8 +590,8 @@ async function copy(input, done) {
   }
   tell(done);
 }
-onPress($("copy-link"), () => copy($("private-url"), "Private link copied. Keep it to yourself."));
-onPress($("copy-projector"), () => copy($("projector-url"), "Projector link copied."));
+onPress($("copy-link"), () => copy($("private-url"), t("Private link copied. Keep it to yourself.")));
+onPress($("copy-projector"), () => copy($("projector-url"), t("Projector link copied.")));
 
 // -- keyboard shortcuts: Space pause or resume, → or N next step, + one more minute --------------
 

@@ -1,6 +1,7 @@
 // A countdown drawn locally from the server's absolute deadline; no per-second messages needed.
 import { onClockChange, serverNow } from "./clock.js";
 import { announce, el } from "./dom.js";
+import { t, tn } from "./i18n.js";
 
 const LATE_END_MS = 5000; // a deadline passed longer ago than this (phone asleep) ends silently
 
@@ -15,7 +16,7 @@ export function formatMs(ms) {
 
 function spoken(ms) {
   const minutes = Math.round(ms / 60000);
-  return minutes === 1 ? "1 minute left" : `${minutes} minutes left`;
+  return tn("{n} minute left", "{n} minutes left", minutes);
 }
 
 /** Remaining milliseconds of a room timer, right now. */
@@ -77,8 +78,8 @@ export class Countdown {
     const total = timer.duration_ms || 0;
     this.fill.style.width = total ? `${Math.min(100, (ms / total) * 100).toFixed(2)}%` : "0%";
     this.caption.textContent = {
-      idle: "Not started yet", paused: "Paused", done: "Time is up",
-    }[timer.state] || (ms > 0 ? "left" : "Time is up");
+      idle: t("Not started yet"), paused: t("Paused"), done: t("Time is up"),
+    }[timer.state] || (ms > 0 ? t("left") : t("Time is up"));
     if (timer.state !== "running") return;
     this.announceMinute(ms);
     if (ms <= 0) {

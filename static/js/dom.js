@@ -78,8 +78,5 @@ export function announce(region, text) {
   setTimeout(() => { region.textContent = text; }, 60);
 }
 
-/** Join names as "Ana", "Ana and Ben", "Ana, Ben and Cleo". */
-export function listNames(names) {
-  if (names.length <= 1) return names.join("");
-  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
-}
+/** Join names as "Ana", "Ana and Ben", "Ana, Ben and Cleo", the page's language's way. */
+export { listNames } from "./i18n.js";

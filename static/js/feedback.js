@@ -1,9 +1,8 @@
 // The anonymous feedback form: questions from the agenda, a draft kept across reloads.
 import { el, loadJSON, store } from "./dom.js";
+import { t } from "./i18n.js";
 
-const ANONYMITY =
-  "Your answers are stored without your name or any link to you. Results are only shown as a group, " +
-  "once at least 5 people have answered. The facilitator sees only how many people answered.";
+const ANONYMITY = t("Your answers are stored without your name or any link to you. Results are only shown as a group, once at least 5 people have answered. The facilitator sees only how many people answered.");
 
 /**
  * Build the form; `send(answers)` resolves with the server's acknowledgement and `say(text)` speaks
@@ -18,14 +17,14 @@ export function feedbackForm({ step, draftKey, send, say = () => {} }) {
   const status = el("p", { class: "notice error", id: "feedback-status", hidden: true });
   const submit = el("button", {
     type: "submit", class: "button block", dataset: { focus: "send-feedback" }, "aria-describedby": "feedback-status",
-  }, "Send my feedback");
+  }, t("Send my feedback"));
 
   form.append(
     el("div", { class: "anonymity" },
-      el("h2", { class: "small-title" }, "What anonymous means here"),
+      el("h2", { class: "small-title" }, t("What anonymous means here")),
       el("p", {}, ANONYMITY)),
     ...fields.map((f) => f.node),
-    el("p", { class: "muted small" }, "Questions marked “required” need an answer; the others are up to you."),
+    el("p", { class: "muted small" }, t("Questions marked “required” need an answer; the others are up to you.")),
     status,
     submit,
   );
@@ -54,24 +53,24 @@ export function feedbackForm({ step, draftKey, send, say = () => {} }) {
     for (const f of fields) {
       const value = f.read();
       const missing = f.missing();
-      f.showError(missing ? "Please answer this question." : "");
+      f.showError(missing ? t("Please answer this question.") : "");
       if (missing && !firstMissing) firstMissing = f;
       if (value !== undefined && !(Array.isArray(value) && !value.length)) answers[f.q.id] = value;
     }
     if (firstMissing) {
-      status.textContent = "A required question still needs an answer.";
+      status.textContent = t("A required question still needs an answer.");
       status.hidden = false;
       firstMissing.focus();
       return;
     }
     // Busy without `disabled`, so that focus stays on the button while the answer is on its way.
     submit.setAttribute("aria-disabled", "true");
-    submit.textContent = "Sending…";
+    submit.textContent = t("Sending…");
     const ack = await send(answers);
     submit.removeAttribute("aria-disabled");
-    submit.textContent = "Send my feedback";
+    submit.textContent = t("Send my feedback");
     if (!ack.ok) {
-      status.textContent = ack.error || "Your feedback could not be sent. Please try again.";
+      status.textContent = ack.error || t("Your feedback could not be sent. Please try again.");
       status.hidden = false;
       say(status.textContent);
     } else {
@@ -85,7 +84,7 @@ function question(q, index, saved) {
   const id = `q${index}`;
   const errorId = `${id}-error`;
   const error = el("p", { class: "field-error", id: errorId, hidden: true });
-  const required = q.required ? el("span", { class: "required" }, " (required)") : null;
+  const required = q.required ? el("span", { class: "required" }, ` ${t("(required)")}`) : null;
   let control;
   let read;
   let focus;
@@ -118,12 +117,12 @@ function question(q, index, saved) {
       el("legend", { class: "question-text" }, q.text, required), control, error);
   } else {
     const max = q.max_length || 1000;
-    const counter = el("p", { class: "counter", id: `${id}-count` }, `0 / ${max}`);
+    const counter = el("p", { class: "counter", id: `${id}-count` }, t("{count} / {limit}", { count: 0, limit: max }));
     const area = el("textarea", {
       id: `${id}-text`, name: id, rows: 4, maxlength: String(max), "aria-describedby": `${id}-count ${errorId}`,
     });
     area.value = typeof saved === "string" ? saved : "";
-    const count = () => { counter.textContent = `${[...area.value].length} / ${max}`; };
+    const count = () => { counter.textContent = t("{count} / {limit}", { count: [...area.value].length, limit: max }); };
     area.addEventListener("input", count);
     count();
     inputs = [area];

@@ -1,4 +1,7 @@
 // Take a typed room code to its workshop page, forgiving case, spaces and dashes.
+import { bindLanguageSwitch, followPreference, t } from "./i18n.js";
+
+if (!followPreference()) bindLanguageSwitch();
 const ALPHABET = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$/;
 
 const form = document.getElementById("join-form");
@@ -13,9 +16,9 @@ form.addEventListener("submit", (event) => {
   event.preventDefault();
   const code = normal(input.value);
   let problem = "";
-  if (!code) problem = "Please type the room code.";
-  else if (code.length !== 6) problem = "A room code has 6 characters.";
-  else if (!ALPHABET.test(code)) problem = "That doesn't look like a room code. Codes use letters and the digits 2 to 9.";
+  if (!code) problem = t("Please type the room code.");
+  else if (code.length !== 6) problem = t("A room code has 6 characters.");
+  else if (!ALPHABET.test(code)) problem = t("That doesn't look like a room code. Codes use letters and the digits 2 to 9.");
   if (problem) {
     error.textContent = problem;
     error.hidden = false;

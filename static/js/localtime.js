@@ -1,6 +1,8 @@
-// Show the server's timestamps in the reader's own time zone and language (the page carries epoch ms).
-const long = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
+// Show the server's timestamps in the reader's own time zone, in the page's language (the page carries epoch ms).
+import { LOCALE } from "./i18n.js";
+
+const long = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" });
+const timeOnly = new Intl.DateTimeFormat(LOCALE, { timeStyle: "short" });
 
 function sameDay(a, b) {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();

@@ -5,19 +5,16 @@
 // state before it to the state after it. Nothing is said from the local countdown reaching zero:
 // in a round the server's next turn follows, and its sentence is the one to hear.
 import { serverNow } from "./clock.js";
-import { announce } from "./dom.js";
+import { announce, listNames } from "./dom.js";
 import { holdSentence } from "./hold.js";
+import { t, tn } from "./i18n.js";
 import { pairLabel, partnersOf, roleSentence, turnLabel } from "./roles.js";
 
 const SETTLE_MS = 250; // a room change and the personal change it causes arrive within this
 const LATE_MS = 1500; // a non-round timer that stops this close to its deadline ran out
 
 function names(you) {
-  return partnersOf(you).map((m) => (m.id === "facilitator" ? "your facilitator" : m.name));
-}
-
-function joined(list) {
-  return list.length <= 1 ? list.join("") : `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]}`;
+  return partnersOf(you).map((m) => (m.id === "facilitator" ? t("your facilitator") : m.name));
 }
 
 /** "New partner: Eli. Pair 3, green." for the group `you` is now in. */
@@ -25,7 +22,7 @@ export function partnerSentence(you) {
   const others = names(you);
   if (!others.length) return "";
   const label = pairLabel(you.group).replace(" · ", ", ");
-  const who = others.length > 1 ? `New group: ${joined(others)}.` : `New partner: ${others[0]}.`;
+  const who = others.length > 1 ? t("New group: {names}.", { names: listNames(others) }) : t("New partner: {name}.", { name: others[0] });
   return label ? `${who} ${label}.` : who;
 }
 
@@ -37,21 +34,21 @@ function turnSentence(room, you) {
 
 function extraTime(ms) {
   const seconds = Math.round(ms / 1000);
-  if (seconds % 60) return `${seconds} more seconds.`;
+  if (seconds % 60) return tn("{n} more second.", "{n} more seconds.", seconds);
   const minutes = seconds / 60;
-  return minutes === 1 ? "One more minute." : `${minutes} more minutes.`;
+  return minutes === 1 ? t("One more minute.") : tn("{n} more minute.", "{n} more minutes.", minutes);
 }
 
 function timerSentence(before, after, room, you) {
   if (!before || !after) return "";
   if (after.state === "running" && (before.state === "idle" || before.state === "done")) {
     return room.step.kind === "round" && you && you.group
-      ? `The turn has started. ${roleSentence(room, you)}` : "The timer has started.";
+      ? `${t("The turn has started.")} ${roleSentence(room, you)}` : t("The timer has started.");
   }
-  if (before.state === "running" && after.state === "paused") return "Paused.";
-  if (before.state === "paused" && after.state === "running") return "Resumed.";
+  if (before.state === "running" && after.state === "paused") return t("Paused.");
+  if (before.state === "paused" && after.state === "running") return t("Resumed.");
   if (before.state === "running" && after.state === "done") {
-    return serverNow() >= before.deadline - LATE_MS ? "Time is up." : "The timer was stopped.";
+    return serverNow() >= before.deadline - LATE_MS ? t("Time is up.") : t("The timer was stopped.");
   }
   if (before.state === after.state && after.duration_ms > before.duration_ms) {
     return extraTime(after.duration_ms - before.duration_ms);
@@ -62,8 +59,8 @@ function timerSentence(before, after, room, you) {
 function feedbackSentence(before, after) {
   const was = before || {};
   const now = after || {};
-  if (now.open && !was.open) return "The feedback form is open.";
-  if (!now.open && was.open) return "The feedback form is closed.";
+  if (now.open && !was.open) return t("The feedback form is open.");
+  if (!now.open && was.open) return t("The feedback form is closed.");
   return "";
 }
 
@@ -71,7 +68,7 @@ function feedbackSentence(before, after) {
 export function describe(before, after) {
   const { room, you } = after;
   if (!room || !you || !before.room || !before.you) return "";
-  if (room.status === "ended") return before.room.status === "ended" ? "" : "The workshop has ended.";
+  if (room.status === "ended") return before.room.status === "ended" ? "" : t("The workshop has ended.");
   const said = [];
   const message = room.message;
   const oldMessage = before.room.message;
@@ -83,7 +80,7 @@ export function describe(before, after) {
     said.push(`${room.step.title}.`);
     if (newGroup) said.push(partnerSentence(you));
     if (room.step.kind === "round" && group) said.push(turnSentence(room, you));
-    if (room.step.kind === "feedback" && room.feedback && room.feedback.open) said.push("The feedback form is open.");
+    if (room.step.kind === "feedback" && room.feedback && room.feedback.open) said.push(t("The feedback form is open."));
   } else {
     const phaseBefore = before.room.phase;
     const phase = room.phase;
@@ -94,23 +91,23 @@ export function describe(before, after) {
       said.push(partnerSentence(you));
       if (room.step.kind === "round") said.push(turnSentence(room, you));
     } else if (groupBefore && !group) {
-      said.push(you.waiting ? "Your partner has left. You will have a new partner soon." : "You are not in a group now.");
+      said.push(you.waiting ? t("Your partner has left. You will have a new partner soon.") : t("You are not in a group now."));
     } else if (phaseChanged) {
       said.push(turnSentence(room, you));
     } else {
       said.push(timerSentence(before.room.timer, room.timer, room, you));
       if (group && groupBefore && group.prompt && group.prompt !== groupBefore.prompt) {
-        said.push(`New question: ${group.prompt}`);
+        said.push(t("New question: {prompt}", { prompt: group.prompt }));
       }
       if (group && group.done && !groupBefore.done && phase && phaseBefore && phase.index === phaseBefore.index) {
-        said.push("Marked as done. Rest quietly until the next turn.");
+        said.push(t("Marked as done. Rest quietly until the next turn."));
       }
     }
     said.push(feedbackSentence(before.room.feedback, room.feedback));
-    if (you.attendee.agreed && !before.you.attendee.agreed) said.push("Thank you. Waiting for the others.");
-    if (you.attendee.answered && !before.you.attendee.answered) said.push("Your feedback was sent. Thank you.");
+    if (you.attendee.agreed && !before.you.attendee.agreed) said.push(t("Thank you. Waiting for the others."));
+    if (you.attendee.answered && !before.you.attendee.answered) said.push(t("Your feedback was sent. Thank you."));
   }
-  if (message && (!oldMessage || oldMessage.id !== message.id)) said.push(`Message from your facilitator: ${message.text}`);
+  if (message && (!oldMessage || oldMessage.id !== message.id)) said.push(t("Message from your facilitator: {text}", { text: message.text }));
   return said.filter(Boolean).join(" ");
 }
 

@@ -1,7 +1,11 @@
 // The facilitator's list of people: counts, status in words, agreement, "needs a moment" (seen and cleared), remove.
 import { el } from "./dom.js";
+import { formatNumber, t, tp } from "./i18n.js";
 
-const STATUS_TEXT = { present: "Here", away: "Away", gone: "Gone", removed: "Removed" };
+// One person's status; the same English words head the counts, which other languages say in the plural.
+const STATUS_TEXT = {
+  present: tp("person", "Here"), away: tp("person", "Away"), gone: tp("person", "Gone"), removed: tp("person", "Removed"),
+};
 
 export class People {
   constructor({ list, empty, counts, filter, moments, momentList, onRemove, onClear }) {
@@ -66,11 +70,11 @@ export class People {
       this.momentRows.delete(person.id);
     } else if (!old) {
       const row = el("li", { class: "moment-row" },
-        el("span", { class: "person-name" }, person.name),
+        el("bdi", { class: "person-name" }, person.name),
         el("button", {
           type: "button", class: "button small secondary nowrap", dataset: { clear: person.id },
-          "aria-label": `Seen: clear ${person.name}'s request for a moment`,
-        }, "Seen, clear"));
+          "aria-label": t("Seen: clear {name}'s request for a moment", { name: person.name }),
+        }, t("Seen, clear")));
       this.momentRows.set(person.id, row);
       this.momentList.append(row);
     }
@@ -84,15 +88,15 @@ export class People {
   row(person) {
     const status = person.status;
     const row = el("li", { class: `person status-${status}${person.moment ? " has-moment" : ""}` },
-      el("span", { class: "person-name" }, person.name),
+      el("bdi", { class: "person-name" }, person.name),
       el("span", { class: "person-tags" },
         el("span", { class: `tag tag-${status}` }, STATUS_TEXT[status] || status),
-        person.agreed ? el("span", { class: "tag tag-agreed" }, "✓ agreed") : null,
-        person.moment ? el("span", { class: "tag tag-moment" }, "needs a moment") : null),
+        person.agreed ? el("span", { class: "tag tag-agreed" }, `✓ ${t("agreed")}`) : null,
+        person.moment ? el("span", { class: "tag tag-moment" }, t("needs a moment")) : null),
       status === "removed" ? null : el("button", {
         type: "button", class: "button small quiet-danger nowrap", dataset: { remove: person.id },
-        "aria-label": `Remove ${person.name}`,
-      }, "Remove"));
+        "aria-label": t("Remove {name}", { name: person.name }),
+      }, t("Remove")));
     row.hidden = !this.matches(person);
     this.rows.set(person.id, row);
     return row;
@@ -110,10 +114,10 @@ export class People {
         if (p.agreed) n.agreed += 1;
         if (p.moment && p.status !== "gone") n.moment += 1;
       }
-      const entries = [["Here", n.present], ["Away", n.away], ["Agreed", n.agreed], ["Joined", n.total]];
-      if (n.moment) entries.push(["Need a moment", n.moment]);
-      this.counts.replaceChildren(...entries.map(([label, value]) =>
-        el("div", { class: label === "Need a moment" ? "count attention" : "count" }, el("dt", {}, label), el("dd", {}, String(value)))));
+      const entries = [[t("Here"), n.present], [t("Away"), n.away], [t("Agreed"), n.agreed], [t("Joined"), n.total]];
+      if (n.moment) entries.push([t("Need a moment"), n.moment, true]);
+      this.counts.replaceChildren(...entries.map(([label, value, attention]) =>
+        el("div", { class: attention ? "count attention" : "count" }, el("dt", {}, label), el("dd", {}, formatNumber(value)))));
       this.empty.hidden = this.byId.size > 0;
     }, 30);
   }

@@ -2,6 +2,7 @@
 import { startClock } from "./clock.js";
 import { Countdown } from "./countdown.js";
 import { el, load, store } from "./dom.js";
+import { LANG, t, tn } from "./i18n.js";
 import { connect, onReturn, reconnectNow } from "./socket.js";
 
 const CODE = document.body.dataset.code;
@@ -29,30 +30,36 @@ function setText(id, text) {
   node.hidden = !text;
 }
 
-function plural(n, one, many) {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** "6 pairs and 1 group of three", and who waits, as counts: the wall never shows who is with whom. */
 function groupsLine(groups) {
   const parts = [];
-  if (groups.pairs) parts.push(plural(groups.pairs, "pair", "pairs"));
-  if (groups.triads) parts.push(plural(groups.triads, "group of three", "groups of three"));
-  let line = parts.join(" and ");
-  if (groups.waiting) line += `${line ? " · " : ""}${plural(groups.waiting, "person", "people")} waiting for a partner`;
+  if (groups.pairs) parts.push(tn("{n} pair", "{n} pairs", groups.pairs));
+  if (groups.triads) parts.push(tn("{n} group of three", "{n} groups of three", groups.triads));
+  let line = parts.length === 2 ? t("{first} and {second}", { first: parts[0], second: parts[1] }) : parts.join("");
+  if (groups.waiting) {
+    const waiting = tn("{n} person waiting for a partner", "{n} people waiting for a partner", groups.waiting);
+    line += `${line ? " · " : ""}${waiting}`;
+  }
   return line;
+}
+
+/** A title as it reads inside a sentence: lower case where the language writes it so (not German nouns). */
+function inSentence(title) {
+  return LANG === "de" ? title : title.toLocaleLowerCase(LANG);
 }
 
 /** What the current turn asks of the room; "C speaks" only while groups of three exist. */
 function turnLine(view) {
   const phase = view.phase;
   if (!phase) return "";
-  if (phase.speaker == null) return "Round complete. Thank each other.";
-  const number = phase.number && phase.count ? `Turn ${phase.number} of ${phase.count} · ` : "";
+  if (phase.speaker == null) return t("Round complete. Thank each other.");
+  const number = phase.number && phase.count ? `${t("Turn {number} of {count}", { number: phase.number, count: phase.count })} · ` : "";
   if (phase.speaker === "C") {
-    const open = phase.pair_title || "Open conversation";
+    const open = phase.pair_title || t("Open conversation");
     if (!view.groups.triads) return `${number}${open}`;
-    return view.groups.pairs ? `${number}Groups of three: ${phase.title}. Pairs: ${open.toLowerCase()}.` : `${number}${phase.title}`;
+    return view.groups.pairs
+      ? `${number}${t("Groups of three: {title}. Pairs: {activity}.", { title: phase.title, activity: inSentence(open) })}`
+      : `${number}${phase.title}`;
   }
   return `${number}${phase.title}`;
 }
@@ -82,12 +89,12 @@ function draw(view) {
   const timer = view.timer;
   main.dataset.state = ended ? "ended" : step.kind;
   if (view.title) setText("projector-brand", view.title);
-  document.title = `Projector · ${ended ? "Thank you" : step.title}`;
+  document.title = `${t("Projector")} · ${ended ? t("Thank you") : step.title}`;
   if (ended) {
     // A calm last screen: no code to join, no countdown stuck at zero.
     setText("projector-kicker", "");
-    setText("projector-title", "Thank you for taking part");
-    setText("projector-turn", `${view.title} has ended.`);
+    setText("projector-title", t("Thank you for taking part"));
+    setText("projector-turn", t("{title} has ended.", { title: view.title }));
     $("projector-pause").hidden = true;
     $("projector-clock").hidden = true;
     $("projector-groups").hidden = true;
@@ -96,12 +103,12 @@ function draw(view) {
     clock.set(null);
     return;
   }
-  const roundName = step.kind === "round" && step.round ? `Round ${step.round}` : "";
+  const roundName = step.kind === "round" && step.round ? t("Round {number}", { number: step.round }) : "";
   setText("projector-kicker", roundName && !step.title.startsWith(roundName) ? roundName : "");
   setText("projector-title", step.title);
   let turn = "";
   if (step.kind === "round") turn = turnLine(view);
-  else if (step.kind === "feedback") turn = view.feedback.open ? "Please share your feedback on your phone. It is anonymous." : "";
+  else if (step.kind === "feedback") turn = view.feedback.open ? t("Please share your feedback on your phone. It is anonymous.") : "";
   setText("projector-turn", turn);
   const roundOver = step.kind === "round" && view.phase && view.phase.speaker == null;
   // Outside rounds a countdown nobody started is no news for the wall ("Not started yet" at feedback).
@@ -129,7 +136,7 @@ function start(key) {
   startClock(socket);
   const connection = $("projector-connection");
   socket.on("connect", () => { connection.hidden = true; });
-  socket.on("disconnect", () => { connection.textContent = "Reconnecting…"; connection.hidden = false; });
+  socket.on("disconnect", () => { connection.textContent = t("Reconnecting…"); connection.hidden = false; });
   socket.on("connect_error", (err) => {
     const code = err && err.data && err.data.code;
     if (code === "wrong_key" || code === "bad_auth") {
@@ -139,7 +146,7 @@ function start(key) {
       connection.hidden = true;
       return;
     }
-    connection.textContent = "Reconnecting…";
+    connection.textContent = t("Reconnecting…");
     connection.hidden = false;
   });
   socket.on("join_link", ({ join_url: url }) => {

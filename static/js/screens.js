@@ -2,6 +2,7 @@
 import { el, listNames, paragraphs } from "./dom.js";
 import { feedbackForm } from "./feedback.js";
 import { holdWords } from "./hold.js";
+import { t } from "./i18n.js";
 import { memberName, pairLabel, partnersOf, roleFor, rolePartner, turnLabel } from "./roles.js";
 
 const GATED = new Set(["agreements", "pairing", "round", "message"]);
@@ -78,27 +79,27 @@ function pairBadge(you) {
   if (!label && !names.length) return null;
   return el("p", { class: "pair-badge", dataset: { colour: you.group.colour || "" } },
     el("span", { class: "pair-swatch", "aria-hidden": "true" }),
-    el("span", { class: "pair-text" }, [label, names.length ? `with ${listNames(names)}` : ""].filter(Boolean).join(" · ")));
+    el("span", { class: "pair-text" }, [label, names.length ? t("with {names}", { names: listNames(names) }) : ""].filter(Boolean).join(" · ")));
 }
 
 function newPartner(room, you, ctx) {
   const partners = partnersOf(you);
-  const names = partners.map((m) => (m.id === "facilitator" ? "Your facilitator" : m.name));
+  const names = partners.map((m) => (m.id === "facilitator" ? t("Your facilitator") : m.name));
   const label = pairLabel(you.group);
   const button = el("button", { type: "button", class: "button block big", dataset: { focus: "found" } },
-    "We have found each other");
+    t("We have found each other"));
   button.addEventListener("click", () => ctx.dismissPartner());
   return el("section", { class: "screen new-partner", dataset: { colour: you.group.colour || "" } },
     el("p", { class: "kicker" }, room.step.title),
     el("h1", { class: "step-heading new-partner-title", tabindex: "-1" },
-      partners.length > 1 ? "Your new group" : "Your new partner"),
+      partners.length > 1 ? t("Your new group") : t("Your new partner")),
     el("p", { class: "new-partner-names" }, listNames(names)),
     label ? el("p", { class: "new-partner-pair" },
       el("span", { class: "pair-swatch big", "aria-hidden": "true" }),
       el("span", {}, label)) : null,
     el("p", { class: "new-partner-hint" }, label
-      ? `Find each other: both your phones show ${label}. Sit together.`
-      : "Find each other and sit together."),
+      ? t("Find each other: both your phones show {label}. Sit together.", { label })
+      : t("Find each other and sit together.")),
     button);
 }
 
@@ -108,22 +109,22 @@ function textStep(room, ctx) {
     heading(step.title),
     el("div", { class: "prose stack-sm" }, paragraphs(step.text)),
     timerShown(room, ctx),
-    step.kind === "closing" ? el("p", { class: "muted" }, "You can close this page whenever you like.") : null);
+    step.kind === "closing" ? el("p", { class: "muted" }, t("You can close this page whenever you like.")) : null);
 }
 
 function agreementsScreen(step, ctx, agreed) {
   const items = el("ul", { class: "agreements", role: "list" }, (step.items || []).map((item) => el("li", {}, item)));
   if (agreed) {
     return el("section", { class: "screen stack" },
-      heading(step.title || "Our agreements"),
+      heading(step.title || t("Our agreements")),
       el("div", { class: "card calm stack-sm" },
-        el("p", { class: "big-line" }, "Thank you."),
-        el("p", {}, "Waiting for the others…")),
-      el("details", { class: "quiet" }, el("summary", {}, "Read the agreements again"), items));
+        el("p", { class: "big-line" }, t("Thank you.")),
+        el("p", {}, t("Waiting for the others…"))),
+      el("details", { class: "quiet" }, el("summary", {}, t("Read the agreements again")), items));
   }
   const error = el("p", { class: "notice error", id: "agree-error", hidden: true });
   const button = busyButton({ class: "button block big", dataset: { focus: "agree" }, "aria-describedby": "agree-error" },
-    "I agree", "Sending…", async () => {
+    t("I agree"), t("Sending…"), async () => {
       ctx.unlock();
       error.hidden = true;
       const ack = await ctx.act("agree");
@@ -134,18 +135,18 @@ function agreementsScreen(step, ctx, agreed) {
       }
     });
   return el("section", { class: "screen stack" },
-    heading(step.title || "Our agreements", "Before we begin"),
+    heading(step.title || t("Our agreements"), t("Before we begin")),
     el("div", { class: "prose stack-sm" }, paragraphs(step.text)),
     items, error, button,
-    el("p", { class: "muted small" }, "You can still pass any question or ask for a moment at any time."));
+    el("p", { class: "muted small" }, t("You can still pass any question or ask for a moment at any time.")));
 }
 
 function lateArrival(room) {
   return el("section", { class: "screen stack" },
-    heading("Welcome", room.step.title),
+    heading(t("Welcome"), room.step.title),
     el("div", { class: "card calm stack-sm" },
-      el("p", {}, "The workshop is under way. Your facilitator will bring you in at the next step."),
-      el("p", { class: "muted" }, "Keep this page open.")));
+      el("p", {}, t("The workshop is under way. Your facilitator will bring you in at the next step.")),
+      el("p", { class: "muted" }, t("Keep this page open."))));
 }
 
 function partnerLine(you) {
@@ -157,15 +158,15 @@ function pairing(room, you, ctx) {
   const step = room.step;
   if (!you.group) return unpaired(room, you, ctx);
   const partners = partnersOf(you);
-  const names = partners.map((m) => (m.id === "facilitator" ? "Your facilitator" : m.name));
+  const names = partners.map((m) => (m.id === "facilitator" ? t("Your facilitator") : m.name));
   const label = pairLabel(you.group);
   return el("section", { class: "screen stack" },
-    heading(step.title, partners.length > 1 ? "Your group" : "Your partner"),
+    heading(step.title, partners.length > 1 ? t("Your group") : t("Your partner")),
     el("div", { class: "card partner-card stack-sm", dataset: { colour: you.group.colour || "" } },
       el("h2", { class: "partner-names" }, listNames(names)),
       label ? el("p", { class: "pair-line" }, el("span", { class: "pair-swatch", "aria-hidden": "true" }), label) : null,
-      el("p", { class: "muted" }, `You are ${you.group.role}. `,
-        partners.length > 1 ? "You are a trio: each of you gets a turn." : "")),
+      el("p", { class: "muted" }, t("You are {role}.", { role: you.group.role }), " ",
+        partners.length > 1 ? t("You are a trio: each of you gets a turn.") : "")),
     timerShown(room, ctx),
     el("div", { class: "prose stack-sm" }, paragraphs(step.text)));
 }
@@ -173,13 +174,13 @@ function pairing(room, you, ctx) {
 function unpaired(room, you, ctx) {
   const waiting = you.waiting;
   return el("section", { class: "screen stack" },
-    heading(room.step.title, room.step.kind === "round" ? `Round ${room.step.round || ""}`.trim() : ""),
+    heading(room.step.title, room.step.kind === "round" && room.step.round ? t("Round {number}", { number: room.step.round }) : ""),
     el("div", { class: "card calm stack-sm waiting-card" },
       el("span", { class: "breath", "aria-hidden": "true" }),
-      el("p", { class: "big-line" }, waiting ? "Finding you a partner…" : "You will be paired soon."),
+      el("p", { class: "big-line" }, waiting ? t("Finding you a partner…") : t("You will be paired soon.")),
       el("p", { class: "muted" }, waiting
-        ? "As soon as someone is free, their name appears here. Take a slow breath meanwhile."
-        : "Your facilitator is forming the pairs. Keep this page open.")),
+        ? t("As soon as someone is free, their name appears here. Take a slow breath meanwhile.")
+        : t("Your facilitator is forming the pairs. Keep this page open."))),
     el("div", { class: "prose stack-sm" }, paragraphs(room.step.text)));
 }
 
@@ -206,7 +207,7 @@ function round(room, you, ctx) {
   const role = roleFor(room, you);
   const timerState = room.timer ? room.timer.state : "none";
   const inTurn = role.kind !== "complete" && (timerState === "running" || timerState === "paused");
-  const kicker = [step.round ? `Round ${step.round}` : "", turnLabel(room)].filter(Boolean).join(" · ");
+  const kicker = [step.round ? t("Round {number}", { number: step.round }) : "", turnLabel(room)].filter(Boolean).join(" · ");
 
   const partners = partnerLine(you);
   // The countdown sits inside the role card, right under the role, so that both stay above the fold.
@@ -217,25 +218,25 @@ function round(room, you, ctx) {
     role.kind === "complete" ? null : ctx.countdown.el,
     notStartedNote(room, role),
     role.cue ? el("p", { class: "role-cue" }, role.cue) : null,
-    el("p", { class: "with-line" }, `With ${listNames(partners)} · you are ${group.role}`));
+    el("p", { class: "with-line" }, t("With {names} · you are {role}", { names: listNames(partners), role: group.role })));
 
   const prompt = el("section", { class: "prompt-card", "aria-labelledby": "prompt-label" },
-    el("h2", { class: "prompt-label", id: "prompt-label" }, "Your question"),
+    el("h2", { class: "prompt-label", id: "prompt-label" }, t("Your question")),
     el("blockquote", { class: "prompt-text" }, el("p", {}, group.prompt || step.prompt || "")));
 
   const reflect = (role.kind === "complete" || role.kind === "both") && step.reflection
     ? el("section", { class: "reflection stack-sm", "aria-labelledby": "reflect-label" },
-      el("h2", { class: "prompt-label", id: "reflect-label" }, "To reflect on"),
+      el("h2", { class: "prompt-label", id: "reflect-label" }, t("To reflect on")),
       el("p", { class: "reflection-text" }, step.reflection))
     : null;
 
   const actions = el("div", { class: "actions stack-sm" });
   if (group.done && role.kind !== "complete") {
-    actions.append(el("p", { class: "done-note" }, "Done — rest quietly until the next turn."));
+    actions.append(el("p", { class: "done-note" }, t("Done — rest quietly until the next turn.")));
   } else if (inTurn) {
-    actions.append(actionButton("We’re done", "mark_done", ctx, "secondary"));
+    actions.append(actionButton(t("We’re done"), "mark_done", ctx, "secondary"));
   }
-  if (step.draw && role.kind !== "complete") actions.append(actionButton("Another question", "draw_prompt", ctx, "secondary"));
+  if (step.draw && role.kind !== "complete") actions.append(actionButton(t("Another question"), "draw_prompt", ctx, "secondary"));
 
   return el("section", { class: "screen stack screen-round" },
     heading(step.title, kicker),
@@ -245,14 +246,14 @@ function round(room, you, ctx) {
     reflect,
     actions,
     momentToggle(you, ctx),
-    step.text ? el("details", { class: "quiet" }, el("summary", {}, "How this round works"),
+    step.text ? el("details", { class: "quiet" }, el("summary", {}, t("How this round works")),
       el("div", { class: "prose stack-sm" }, paragraphs(step.text))) : null);
 }
 
 function notStartedNote(room, role) {
   const idle = room.timer && room.timer.state === "idle";
   return idle && room.phase.index === 0 && role.kind !== "complete"
-    ? el("p", { class: "not-started" }, "The first turn starts when your facilitator starts the timer.")
+    ? el("p", { class: "not-started" }, t("The first turn starts when your facilitator starts the timer."))
     : null;
 }
 
@@ -260,7 +261,7 @@ function actionButton(label, event, ctx, variant) {
   const errorId = `${event}-error`;
   const error = el("p", { class: "field-error", id: errorId, hidden: true });
   const button = busyButton({ class: `button block ${variant}`, dataset: { focus: event }, "aria-describedby": errorId },
-    label, "Sending…", async () => {
+    label, t("Sending…"), async () => {
       error.hidden = true;
       const ack = await ctx.act(event);
       if (!ack.ok) {
@@ -287,10 +288,10 @@ function momentToggle(you, ctx) {
     }
   });
   return el("div", { class: "moment" },
-    el("label", { class: "choice", for: "moment" }, box, el("span", {}, "I need a moment")),
+    el("label", { class: "choice", for: "moment" }, box, el("span", {}, t("I need a moment"))),
     el("p", { class: "hint", id: "moment-hint" }, box.checked
-      ? "Your facilitator knows. Take all the time you need; untick this when you are ready."
-      : "Private: only your facilitator sees it, not your partner."),
+      ? t("Your facilitator knows. Take all the time you need; untick this when you are ready.")
+      : t("Private: only your facilitator sees it, not your partner.")),
     error);
 }
 
@@ -300,16 +301,16 @@ function feedback(room, you, ctx) {
   let body;
   if (you.attendee.answered) {
     body = el("div", { class: "card calm stack-sm" },
-      el("p", { class: "big-line" }, "Thank you for your feedback."),
-      el("p", {}, "It helps make the next heart to heart even better. Your answers are stored without your name."));
+      el("p", { class: "big-line" }, t("Thank you for your feedback.")),
+      el("p", {}, t("It helps make the next heart to heart even better. Your answers are stored without your name.")));
   } else if (fb.open) {
     body = feedbackForm({ step, draftKey: ctx.draftKey, say: ctx.say, send: (answers) => ctx.act("send_feedback", { answers }) });
   } else if (fb.closed) {
-    body = el("div", { class: "card calm" }, el("p", {}, "Feedback is closed. Thank you for being here."));
+    body = el("div", { class: "card calm" }, el("p", {}, t("Feedback is closed. Thank you for being here.")));
   } else {
     body = el("div", { class: "card calm stack-sm" },
-      el("p", { class: "big-line" }, "The feedback form will open soon."),
-      el("p", { class: "muted" }, "Keep this page open; it appears here by itself."));
+      el("p", { class: "big-line" }, t("The feedback form will open soon.")),
+      el("p", { class: "muted" }, t("Keep this page open; it appears here by itself.")));
   }
   return el("section", { class: "screen stack" },
     heading(step.title),
@@ -320,34 +321,34 @@ function feedback(room, you, ctx) {
 
 function ended(room) {
   return el("section", { class: "screen stack" },
-    heading("Thank you", room.title),
+    heading(t("Thank you"), room.title),
     el("div", { class: "card calm stack-sm" },
-      el("p", { class: "big-line" }, "This workshop has ended."),
-      el("p", {}, "Thank you for speaking sincerely and listening fully. What was shared here stays here."),
-      el("p", { class: "muted" }, "You can close this page.")));
+      el("p", { class: "big-line" }, t("This workshop has ended.")),
+      el("p", {}, t("Thank you for speaking sincerely and listening fully. What was shared here stays here.")),
+      el("p", { class: "muted" }, t("You can close this page."))));
 }
 
 /** Screens shown when there is no live room to show. */
 export function haltScreen(kind, ctx) {
   if (kind === "replaced") {
-    const button = el("button", { type: "button", class: "button block", dataset: { focus: "take-over" } }, "Use it here instead");
+    const button = el("button", { type: "button", class: "button block", dataset: { focus: "take-over" } }, t("Use it here instead"));
     button.addEventListener("click", () => ctx.takeOver());
     return el("section", { class: "screen stack" },
-      heading("Open in another tab"),
+      heading(t("Open in another tab")),
       el("div", { class: "card calm stack-sm" },
-        el("p", {}, "This workshop is open in another tab or window, so this one has paused."),
+        el("p", {}, t("This workshop is open in another tab or window, so this one has paused.")),
         button));
   }
   if (kind === "removed") {
     return el("section", { class: "screen stack" },
-      heading("You have left this workshop"),
+      heading(t("You have left this workshop")),
       el("div", { class: "card calm stack-sm" },
-        el("p", {}, "The facilitator has removed you from this workshop."),
-        el("p", { class: "muted" }, "If you think this is a mistake, you are welcome to speak with them.")));
+        el("p", {}, t("The facilitator has removed you from this workshop.")),
+        el("p", { class: "muted" }, t("If you think this is a mistake, you are welcome to speak with them."))));
   }
   return el("section", { class: "screen stack" },
-    heading("This workshop is not available"),
+    heading(t("This workshop is not available")),
     el("div", { class: "card calm stack-sm" },
-      el("p", {}, ctx.message || "This workshop has ended, or there is no workshop with this code."),
-      el("p", {}, el("a", { href: "/join", class: "button secondary" }, "Enter another code"))));
+      el("p", {}, ctx.message || t("This workshop has ended, or there is no workshop with this code.")),
+      el("p", {}, el("a", { href: "/join", class: "button secondary" }, t("Enter another code")))));
 }

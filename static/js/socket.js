@@ -1,21 +1,23 @@
 // One place that opens the Socket.IO connection and sends commands with an acknowledgement.
 import { io } from "/static/vendor/socket.io-4.8.4.esm.min.js";
+import { LANG, t } from "./i18n.js";
 
 const ANSWER_TIMEOUT_MS = 10000;
 const NO_ANSWER = {
   ok: false,
   code: "timeout",
-  error: "The server did not answer. Check your connection and try again.",
+  error: t("The server did not answer. Check your connection and try again."),
 };
 
 /** Open a connection that reconnects by itself; `auth` is read again on every attempt.
  *  The room code also rides in the URL's query, so that a proxy in front of several
- *  workers sends polling and websocket alike to the room's own worker (docs/scaling.md). */
+ *  workers sends polling and websocket alike to the room's own worker (docs/scaling.md).
+ *  `lang` asks the server for its sentences (refusals) in the page's language. */
 export function connect(auth) {
-  const first = typeof auth === "function" ? auth() : auth;
+  const read = () => ({ ...(typeof auth === "function" ? auth() : auth), lang: LANG });
   return io({
-    query: { code: first.code },
-    auth: typeof auth === "function" ? (cb) => cb(auth()) : auth,
+    query: { code: read().code },
+    auth: (cb) => cb(read()),
     transports: ["websocket", "polling"],
     reconnectionDelay: 1000,
     reconnectionDelayMax: 8000,
@@ -28,7 +30,7 @@ export function connect(auth) {
 export async function command(socket, event, payload = {}) {
   try {
     const ack = await socket.timeout(ANSWER_TIMEOUT_MS).emitWithAck(event, payload);
-    return ack && typeof ack === "object" ? ack : { ok: false, error: "Unexpected answer from the server." };
+    return ack && typeof ack === "object" ? ack : { ok: false, error: t("Unexpected answer from the server.") };
   } catch {
     return NO_ANSWER;
   }

@@ -1,4 +1,6 @@
 // Open a shared report link: the key travels in the URL fragment, never in a request line.
+import { t } from "./i18n.js";
+
 const code = document.body.dataset.code;
 const status = document.getElementById("unlock-status");
 const key = new URLSearchParams(location.hash.slice(1)).get("key");
@@ -16,10 +18,10 @@ async function unlock() {
     location.reload();
   } else {
     const body = await response.json().catch(() => ({}));
-    status.textContent = body.error || "This report link could not be opened.";
+    status.textContent = body.error || t("This report link could not be opened.");
   }
 }
 
 unlock().catch(() => {
-  status.textContent = "This report link could not be opened. Check your connection and try again.";
+  status.textContent = t("This report link could not be opened. Check your connection and try again.");
 });

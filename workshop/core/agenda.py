@@ -20,7 +20,9 @@ from .errors import Refusal
 
 MAX_BYTES = 256 * 1024
 ODD_CHOICES = ("triad", "facilitator")
-TOP_FIELDS = {"title", "summary", "minutes", "odd", "steps"}
+TOP_FIELDS = {"title", "summary", "minutes", "odd", "language", "steps"}
+# A language tag as BCP 47 writes it (es, pt-BR, zh-Hant): the language the agenda's own text is in.
+LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 STEP_FIELDS = {"kind", "title", "text", "minutes"}
 KIND_FIELDS = {  # the fields each kind of step adds to STEP_FIELDS
     "welcome": set(), "agreements": {"items"}, "pairing": {"odd"},
@@ -190,6 +192,7 @@ class Agenda:
     minutes: int | None
     odd: str
     steps: tuple[Step, ...]
+    language: str | None = None  # the language the agenda is written in; None: not said
 
     @property
     def feedback(self) -> FeedbackStep | None:
@@ -203,8 +206,11 @@ class Agenda:
 
     def to_dict(self) -> dict:
         """Return a JSON-serialisable copy of the agenda."""
-        return {**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)},
+        data = {**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)},
                 "steps": [step.to_dict() for step in self.steps]}
+        if data["language"] is None:
+            del data["language"]  # an agenda that names no language is stored as it always was
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Agenda:
@@ -245,6 +251,14 @@ def _number(value, path: str, low: float, high: float, default=_REQUIRED, whole:
         number = "a whole number" if whole else "a number"
         raise _Problem(path, f"must be {number} from {low:g} to {high:g}")
     return value if whole else float(value)
+
+
+def _language(value) -> str | None:
+    """Return the agenda's language tag (es, pt-BR), or None when it names none."""
+    language = _text(value, "language", 35, None)
+    if language is not None and not LANGUAGE_TAG.fullmatch(language):
+        raise _Problem("language", "should be a language tag such as es or pt-BR")
+    return language
 
 
 def _choice(value, path: str, choices, default=_REQUIRED) -> str:
@@ -440,6 +454,7 @@ def check_agenda(data: object, *, name: str, file: str) -> tuple[Agenda | None, 
     summary = top(_text, data.get("summary"), "summary", 200, "")
     minutes = top(_number, data.get("minutes"), "minutes", 1, 600, None, True)
     odd = top(_choice, data.get("odd"), "odd", ODD_CHOICES, "triad")
+    language = top(_language, data.get("language"))
     raw_steps = top(_list, data.get("steps"), "steps", 1, 60, "steps") or []
     steps: list[dict] = []
     for index, raw in enumerate(raw_steps):
@@ -464,7 +479,7 @@ def check_agenda(data: object, *, name: str, file: str) -> tuple[Agenda | None, 
     if problems:
         return None, problems
     return Agenda(name=name, title=title, summary=summary, minutes=minutes, odd=odd,
-                  steps=tuple(map(Step.from_dict, steps))), []
+                  steps=tuple(map(Step.from_dict, steps)), language=language), []
 
 
 class _Loader(yaml.SafeLoader):

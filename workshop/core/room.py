@@ -33,6 +33,7 @@ class Settings:
     time_scale: float = 1.0
     max_attendees: int = 2000
     feedback_threshold: int = 5
+    language: str = "en"  # what phones whose browser speaks none of the server's languages see
 
 
 @dataclass
@@ -195,7 +196,7 @@ class Room:
         """Move the room to step `index`."""
         self._check_open()
         if not 0 <= index < len(self.agenda.steps):
-            raise Refusal(f"There is no step {index + 1} in this agenda.", "bad_step")
+            raise Refusal("There is no step {number} in this agenda.", "bad_step", number=index + 1)
         if index == self.step_index:
             return Change()
         self.step_index = index
@@ -437,4 +438,4 @@ def _checked(method, *args) -> Timer:
     try:
         return method(*args)
     except TimerError as error:
-        raise Refusal(str(error), error.code) from None
+        raise Refusal(error.template, error.code, **error.params) from None

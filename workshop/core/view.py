@@ -174,6 +174,7 @@ def display_view(room: Room) -> dict:
         "labels": sorted([group.number, pair_label(room, group)["colour"], len(group.members)]
                          for group in room.groups),
         "feedback": {"open": room.feedback_open, "closed": room.feedback_closed},
+        "language": room.settings.language,  # the projector shows the room's language (docs/i18n.md)
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from ..core.errors import Refusal
+from .language import said
 from .payload import BODIES
 
 # The HTTP status of each refusal the JSON API gives (docs/protocol.md).
@@ -23,7 +24,7 @@ def api_error(message: str, code: str, status: int, retry_after=None):
 
 def refused(error: Refusal):
     """Answer a refused JSON request: the one place a Refusal becomes an HTTP answer."""
-    return api_error(error.message, error.code, STATUS.get(error.code, 400), error.retry_after)
+    return api_error(said(error), error.code, STATUS.get(error.code, 400), error.retry_after)
 
 
 def json_body(endpoint: str) -> dict:

@@ -11,9 +11,8 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..core.limits import CodeGuard, RateLimit
-from ..core.report.chart import clock
 from ..core.room import Settings
-from . import broadcast
+from . import broadcast, language
 from .clock import Clock
 from .connections import Connections
 from .events import socketio
@@ -160,7 +159,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from . import organizer, studio, web
-    app.add_template_filter(clock, "datetime")
+    language.init_app(app)
     app.register_blueprint(web.bp)
     app.register_blueprint(organizer.bp)
     if app.config.get("REDIS_URL"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..core.errors import Refusal
+from ..core.errors import N_, Refusal
 from ..core.room import Room
 from . import broadcast
 from .codes import normal_code
@@ -16,9 +16,9 @@ from .keys import digest, same
 from .links import join_url
 from .registry import ENDED_MESSAGE, Registry
 
-NOT_KNOWN = "This phone is not known in an open workshop with this code; please join again."
-WRONG_KEY = "That facilitator link is not valid."
-WRONG_DISPLAY_KEY = "That projector link is not valid."
+NOT_KNOWN = N_("This phone is not known in an open workshop with this code; please join again.")
+WRONG_KEY = N_("That facilitator link is not valid.")
+WRONG_DISPLAY_KEY = N_("That projector link is not valid.")
 
 
 @dataclass(frozen=True)

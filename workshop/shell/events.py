@@ -12,18 +12,19 @@ import json
 import logging
 import time
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, SocketIO
 
-from ..core.errors import Refusal
+from ..core.errors import N_, Refusal
 from ..core.feedback import clean_answers
 from ..core.limits import Crowded
 from ..core.text import clean_text
 from .codes import is_code, normal_code
 from .connections import NOT_KNOWN, Connections
 from .keys import display_key
+from .language import in_language, said_in, supported
 from .links import console_links
-from .live import check_code, live, too_many
+from .live import TOO_MANY, check_code, live
 from .payload import AUTH, EVENTS, ROLE
 
 log = logging.getLogger(__name__)
@@ -53,16 +54,27 @@ class WireJSON:
 
 socketio = SocketIO(json=WireJSON)
 
+LANGUAGE = "h2h_lang"  # the connection's language, from its connect `auth.lang`, in its Socket.IO session
+
+
+def language() -> str | None:
+    """Return the language this connection asked for when it connected."""
+    return session.get(LANGUAGE)
+
+
 def refused(error: Refusal) -> dict:
-    """Return the acknowledgement of a refused command: the one place a Refusal becomes a socket answer."""
-    return {"ok": False, "error": error.message, "code": error.code}
+    """Return the acknowledgement of a refused command: the one place a Refusal becomes a socket answer.
+
+    The sentence is in the connection's language; the code stays the same in every language.
+    """
+    return {"ok": False, "error": said_in(error, language()), "code": error.code}
 
 
-FORBIDDEN = refused(Refusal("Only the facilitator can do that.", "forbidden"))
-ATTENDEES_ONLY = refused(Refusal("That is an attendee's command.", "forbidden"))
-SLOW_DOWN = refused(Refusal("Too many requests at once. Please wait a moment.", "rate_limited"))
-NOT_CONNECTED = refused(Refusal("This connection has not joined a workshop.", "forbidden"))
-SERVER_ERROR = refused(Refusal("Something went wrong on the server. Please try again.", "server_error"))
+FORBIDDEN = Refusal(N_("Only the facilitator can do that."), "forbidden")
+ATTENDEES_ONLY = Refusal(N_("That is an attendee's command."), "forbidden")
+SLOW_DOWN = Refusal(N_("Too many requests at once. Please wait a moment."), "rate_limited")
+NOT_CONNECTED = Refusal(N_("This connection has not joined a workshop."), "forbidden")
+SERVER_ERROR = Refusal(N_("Something went wrong on the server. Please try again."), "server_error")
 
 
 def connections() -> Connections:
@@ -88,9 +100,9 @@ def sent_as_event() -> bool:
 def unknown_event(event) -> dict:
     """Return the answer to an event this server does not take from a client."""
     if flooding():
-        return SLOW_DOWN
+        return refused(SLOW_DOWN)
     name = clean_text(str(event))[:40]
-    return {"ok": False, "error": f"Unknown event '{name}'.", "code": "unknown_event"}
+    return refused(Refusal("Unknown event '{name}'.", "unknown_event", name=name))
 
 
 @socketio.on("connect")
@@ -98,6 +110,8 @@ def on_connect(auth):
     """Admit an attendee by token, a facilitator by key, or a projector by its display key."""
     if sent_as_event():
         return unknown_event("connect")
+    lang = supported(auth.get("lang")) if isinstance(auth, dict) else None
+    session[LANGUAGE] = lang
     try:
         role = ROLE.read(auth)["role"]
         auth = AUTH[role].read(auth)
@@ -109,9 +123,9 @@ def on_connect(auth):
         else:
             live().connections.connect_facilitator(request.sid, code, auth["key"], console_links)
     except Refusal as error:
-        raise ConnectionRefusedError(error.message, {"code": error.code}) from None
+        raise ConnectionRefusedError(said_in(error, lang), {"code": error.code}) from None
     except Crowded as crowded:
-        raise ConnectionRefusedError(too_many(crowded.retry_after),
+        raise ConnectionRefusedError(in_language(lang, TOO_MANY, seconds=crowded.retry_after),
                                      {"code": "rate_limited", "retry_after": crowded.retry_after}) from None
 
 
@@ -166,21 +180,21 @@ def command(event: str, role: str):
         @functools.wraps(handler)
         def wrapped(*args):
             if flooding():
-                return SLOW_DOWN
+                return refused(SLOW_DOWN)
             connection = live().connections.get(request.sid)
             if connection is None:
-                return NOT_CONNECTED
+                return refused(NOT_CONNECTED)
             if role == "facilitator" and connection.role != "facilitator":
-                return FORBIDDEN
+                return refused(FORBIDDEN)
             if role == "attendee" and connection.role != "attendee":
-                return ATTENDEES_ONLY
+                return refused(ATTENDEES_ONLY)
             try:
                 result = handler(live().rooms, connection, read(schema, args))
             except Refusal as error:
                 return refused(error)
             except Exception:
                 log.exception("event %s failed", event)
-                return SERVER_ERROR
+                return refused(SERVER_ERROR)
             return {"ok": True, **(result or {})}
         return wrapped
     return register
@@ -196,7 +210,7 @@ def on_unknown(event, *args):
 def on_sync_clock(*args):
     """Answer with the server clock, for the client's offset estimate."""
     if flooding():
-        return SLOW_DOWN
+        return refused(SLOW_DOWN)
     try:
         read(EVENTS["sync_clock"], args)
     except Refusal as error:

@@ -132,15 +132,20 @@ def choose_base(public_url: str | None, request_url: str, lan: str | None) -> st
     return request_url.rstrip("/")
 
 
-def advice(base: str, listen_host: str | None) -> str | None:
-    """Say what to do when a link's address opens only on this laptop; None when phones can reach it."""
+def advice(base: str, listen_host: str | None, gettext=lambda words: words) -> str | None:
+    """Say what to do when a link's address opens only on this laptop; None when phones can reach it.
+
+    `gettext` says it in the console's language; the entry point prints it in English.
+    """
     if not is_loopback(host_of(base)):
         return None
     if listen_host is not None and listen_host not in WILDCARDS and is_loopback(listen_host):
-        fix = "restart the server with --host 0.0.0.0 (make run does), or set WORKSHOP_PUBLIC_URL"
-    else:
-        fix = "connect this laptop to the venue's Wi-Fi and restart the server, or set WORKSHOP_PUBLIC_URL"
-    return f"Phones can't reach this address: {base} opens only on this laptop. To let them in, {fix}."
+        return gettext("Phones can't reach this address: {base} opens only on this laptop. To let them in, "
+                       "restart the server with --host 0.0.0.0 (make run does), or set WORKSHOP_PUBLIC_URL."
+                       ).format(base=base)
+    return gettext("Phones can't reach this address: {base} opens only on this laptop. To let them in, "
+                   "connect this laptop to the venue's Wi-Fi and restart the server, or set "
+                   "WORKSHOP_PUBLIC_URL.").format(base=base)
 
 
 # -- in a request: the app's settings and the address the browser used --------------------------
@@ -190,4 +195,6 @@ def console_links(code: str) -> tuple[str, str, str]:
 
 def reach_warning() -> str | None:
     """Return the console's warning when phones cannot open the join link, else None."""
-    return advice(base_url(), current_app.config.get("LISTEN_HOST"))
+    from flask_babel import gettext
+
+    return advice(base_url(), current_app.config.get("LISTEN_HOST"), gettext)

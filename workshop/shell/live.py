@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, request
+from flask_babel import gettext
 
+from ..core.errors import N_
 from ..core.limits import CodeGuard, RateLimit, address_key
 from .clock import Clock
 from .connections import Connections
@@ -50,12 +52,14 @@ def live() -> Live:
     return current_app.extensions["workshop"]
 
 
-BUSY = "Your network is very busy: scan the QR code or open the link instead."
+BUSY = N_("Your network is very busy: scan the QR code or open the link instead.")
+TOO_MANY = N_("Your network is very busy: scan the QR code or open the link instead, "
+              "or try again in {seconds} s.")
 
 
 def too_many(retry_after: int) -> str:
     """Say that an address is out of tries, without a word about the code it sent, and what to do instead."""
-    return f"{BUSY[:-1]}, or try again in {retry_after} s."
+    return gettext(TOO_MANY).format(seconds=retry_after)
 
 
 def holds_join_key(code: str, key) -> bool:

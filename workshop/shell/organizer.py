@@ -19,6 +19,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 
 from ..core import report
 from ..core.agenda import Agenda
@@ -31,6 +32,7 @@ from .agendas import Shelf
 from .api import json_body
 from .codes import normal_code
 from .keys import digest, key_fingerprint, new_secret, report_key, same
+from .language import report_words
 from .live import live
 
 bp = Blueprint("organizer", __name__)
@@ -127,13 +129,13 @@ def overview():
         if limit.exhausted(address, time.monotonic()):
             wait = math.ceil(1 / WRONG_KEYS_PER_SECOND)
             page = render_template("organizer_login.html",
-                                   error="Too many wrong keys from this network. Please wait a minute.")
+                                   error=_("Too many wrong keys from this network. Please wait a minute."))
             return page, 429, {"Retry-After": str(wait)}
         if same(request.form.get("key", "").strip(), current_app.config["ORGANIZER_KEY"]):
             sign_in()
             return redirect(url_for("organizer.overview"), code=303)
         limit.allow(address, time.monotonic())
-        error = "That organizer key is not right."
+        error = _("That organizer key is not right.")
     if not is_organizer():
         return render_template("organizer_login.html", error=error), 403 if error else 200
     rng = random.Random()
@@ -176,10 +178,11 @@ def report_page(code: str):
     data = build_report(code, random.Random())
     if data is None:
         abort(404)
+    say = report_words()
     charts = {
-        "attendance": chart.attendance_svg(data),
-        "rounds": chart.rounds_svg(data),
-        "questions": [chart.distribution_svg(s, q) for s, q in
+        "attendance": chart.attendance_svg(data, say),
+        "rounds": chart.rounds_svg(data, say),
+        "questions": [chart.distribution_svg(s, q, say) for s, q in
                       zip(data["feedback"]["questions"], data["questions"], strict=True)],
     }
     return render_template("report.html", report=data, charts=charts,
@@ -209,7 +212,7 @@ def download(code: str, ext: str):
     if data is None:
         abort(404)
     mimetype, render = DOWNLOADS[ext]
-    return Response(render(data), mimetype=mimetype, headers={
+    return Response(render(data, say=report_words()), mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{report.report_filename(data, ext)}"',
         "Cache-Control": "no-store",
     })

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..core.errors import Refusal
+from ..core.errors import N_, Refusal, Words
 from ..core.text import clean_text, first_unwanted, normal, visible
 
 MISSING = object()
@@ -30,7 +30,8 @@ class Whole:
 
     def read(self, value, what: str) -> int:
         if type(value) is not int or not self.low <= value <= self.high:
-            raise Refusal(f"{what} must be a whole number from {self.low} to {self.high}.", "bad_request")
+            raise Refusal("{what} must be a whole number from {low} to {high}.", "bad_request",
+                          what=what, low=self.low, high=self.high)
         return value
 
     def values(self) -> str:
@@ -45,7 +46,7 @@ class Flag:
 
     def read(self, value, what: str) -> bool:
         if not isinstance(value, bool):
-            raise Refusal(f"{what} must be true or false.", "bad_request")
+            raise Refusal("{what} must be true or false.", "bad_request", what=what)
         return value
 
     def values(self) -> str:
@@ -61,7 +62,8 @@ class Choice:
 
     def read(self, value, what: str) -> str:
         if value not in self.choices or not isinstance(value, str):
-            raise Refusal(f"{what} must be one of: {', '.join(self.choices)}.", "bad_request")
+            raise Refusal("{what} must be one of: {choices}.", "bad_request", what=what,
+                          choices=", ".join(self.choices))
         return value
 
     def values(self) -> str:
@@ -84,19 +86,20 @@ class Text:
 
     def read(self, value, what: str) -> str:
         if not isinstance(value, str):
-            raise Refusal(f"{what} must be text.", "bad_request")
+            raise Refusal("{what} must be text.", "bad_request", what=what)
         if self.strict:
             value = normal(value)
             if first_unwanted(value) is not None:
-                raise Refusal(f"{what} may not contain control, direction or byte-order characters.",
-                              "bad_request")
+                raise Refusal("{what} may not contain control, direction or byte-order characters.",
+                              "bad_request", what=what)
             value = value.strip()
         else:
             value = clean_text(value, self.multiline)
         if self.low and not visible(value):
-            raise Refusal(f"{what} cannot be empty.", "bad_request")
+            raise Refusal("{what} cannot be empty.", "bad_request", what=what)
         if len(value) > self.high:
-            raise Refusal(f"{what} must be at most {self.high} characters.", "bad_request")
+            raise Refusal("{what} must be at most {high} characters.", "bad_request",
+                          what=what, high=self.high)
         return value
 
     def values(self) -> str:
@@ -114,7 +117,8 @@ class Secret:
 
     def read(self, value, what: str) -> str:
         if not isinstance(value, str) or not 1 <= len(value) <= self.high:
-            raise Refusal(f"{what} must be text of 1 to {self.high} characters.", "bad_request")
+            raise Refusal("{what} must be text of 1 to {high} characters.", "bad_request",
+                          what=what, high=self.high)
         return value
 
     def values(self) -> str:
@@ -130,7 +134,8 @@ class Id:
 
     def read(self, value, what: str) -> str:
         if not isinstance(value, str) or not value.startswith(self.prefix) or len(value) > 40:
-            raise Refusal(f"{what} must be an id starting with '{self.prefix}'.", "bad_request")
+            raise Refusal("{what} must be an id starting with '{prefix}'.", "bad_request", what=what,
+                          prefix=self.prefix)
         return value
 
     def values(self) -> str:
@@ -146,7 +151,8 @@ class Raw:
 
     def read(self, value, what: str) -> str:
         if not isinstance(value, str) or len(value) > self.high:
-            raise Refusal(f"{what} must be text of at most {self.high} characters.", "bad_request")
+            raise Refusal("{what} must be text of at most {high} characters.", "bad_request",
+                          what=what, high=self.high)
         return value
 
     def values(self) -> str:
@@ -162,7 +168,7 @@ class Object:
 
     def read(self, value, what: str) -> dict:
         if not isinstance(value, dict):
-            raise Refusal(f"{what} must be an object.", "bad_request")
+            raise Refusal("{what} must be an object.", "bad_request", what=what)
         return value
 
     def values(self) -> str:
@@ -184,10 +190,10 @@ class Field:
         return self.default is MISSING
 
     def read(self, data: dict):
-        what = self.what or f"'{self.name}'"
+        what = Words(self.what) if self.what else f"'{self.name}'"
         if self.name not in data:
             if self.required:
-                raise Refusal(f"{what} is required.", "bad_request")
+                raise Refusal("{what} is required.", "bad_request", what=what)
             return self.default
         value = data[self.name]
         if value is None and self.nullable:
@@ -214,7 +220,7 @@ class Schema:
     fields: tuple[Field, ...] = ()
     code: str = "bad_request"
     says: str | None = None
-    not_object: str = "Send the payload as a JSON object ({} when it has no fields)."
+    not_object: str = N_("Send the payload as a JSON object ({} when it has no fields).")
 
     def read(self, data) -> dict:
         """Return the declared fields of `data`, defaults filled in, or raise a Refusal."""
@@ -223,7 +229,9 @@ class Schema:
                 raise Refusal(self.not_object, "bad_request")
             return {f.name: f.read(data) for f in self.fields}
         except Refusal as error:
-            raise Refusal(self.says or error.message, self.code) from None
+            if self.says:
+                raise Refusal(self.says, self.code) from None
+            raise Refusal(error.template, self.code, **error.params) from None
 
     def rows(self, where: str) -> list[tuple[str, ...]]:
         """Return this schema's rows of the protocol's "Payload fields" table."""
@@ -236,7 +244,7 @@ def schema(*fields: Field, **options) -> Schema:
 
 NOTHING = schema()
 PERSON = schema(Field("attendee_id", Id("a_")))
-CODE = Field("code", Text(12, strict=True), what="The room code")
+CODE = Field("code", Text(12, strict=True), what=N_("The room code"))
 
 # Client -> server events, attendees' then facilitators' (docs/protocol.md, same order).
 EVENTS: dict[str, Schema] = {
@@ -252,7 +260,7 @@ EVENTS: dict[str, Schema] = {
     "resume_timer": NOTHING,
     "extend_timer": schema(Field("seconds", Whole(10, 600))),
     "skip_timer": NOTHING,
-    "send_message": schema(Field("text", Text(280, low=0, multiline=True), what="The message")),
+    "send_message": schema(Field("text", Text(280, low=0, multiline=True), what=N_("The message"))),
     "lock_room": schema(Field("locked", Flag())),
     "remove_attendee": PERSON,
     "clear_moment": PERSON,
@@ -268,33 +276,36 @@ EVENTS: dict[str, Schema] = {
 }
 
 ROLE = schema(Field("role", Choice(("attendee", "facilitator", "display"))), code="bad_auth",
-              not_object="Connect with an auth object.")
+              not_object=N_("Connect with an auth object."))
 AUTH: dict[str, Schema] = {
-    role: schema(Field("role", Choice((role,))), CODE, Field(secret, Secret(64)), code="bad_auth",
+    role: schema(Field("role", Choice((role,))), CODE, Field(secret, Secret(64)),
+                 Field("lang", Text(35, low=0), default=None, nullable=True), code="bad_auth",
                  not_object=ROLE.not_object)
     for role, secret in (("attendee", "token"), ("facilitator", "key"), ("display", "key"))
 }
 
-JSON_OBJECT = "Send a JSON object with Content-Type: application/json."
+JSON_OBJECT = N_("Send a JSON object with Content-Type: application/json.")
 AGENDA_HOLDS = "an agenda as its YAML file has it, see docs/agendas.md"
-AGENDA = Field("agenda", Object(AGENDA_HOLDS), what="The agenda")
+AGENDA = Field("agenda", Object(AGENDA_HOLDS), what=N_("The agenda"))
 ORGANIZER_KEY = Field("organizer_key", Secret(256), default=None, nullable=True)
 BODIES: dict[str, Schema] = {
     "POST /api/workshops": schema(
         Field("agenda", Text(80, strict=True)),
         Field("odd", Choice(("triad", "facilitator")), default=None),
+        Field("language", Choice(("en", "es", "de", "fr", "pt", "ar")), default=None),
         ORGANIZER_KEY,
         not_object=JSON_OBJECT),
-    "POST /api/join": schema(CODE, Field("name", Text(40, strict=True), what="Your name"),
+    "POST /api/join": schema(CODE, Field("name", Text(40, strict=True), what=N_("Your name")),
                              Field("join_key", Secret(64), default=None, nullable=True),
                              not_object=JSON_OBJECT),
     "POST /reports/<CODE>/unlock": schema(Field("key", Secret(256)), code="wrong_key",
-                                          says="That report link is not valid."),
+                                          says=N_("That report link is not valid.")),
     "POST /api/studio/check": schema(AGENDA, not_object=JSON_OBJECT),
     "POST /api/studio/agendas": schema(AGENDA, ORGANIZER_KEY, not_object=JSON_OBJECT),
     "PUT /api/studio/agendas/<ID>": schema(AGENDA, not_object=JSON_OBJECT),
     "POST /api/studio/export": schema(AGENDA, not_object=JSON_OBJECT),
-    "POST /api/studio/import": schema(Field("yaml", Raw(64 * 1024), what="The file"), not_object=JSON_OBJECT),
+    "POST /api/studio/import": schema(Field("yaml", Raw(64 * 1024), what=N_("The file")),
+                                      not_object=JSON_OBJECT),
     "POST /api/studio/workshops": schema(
         Field("from", Choice(("file", "studio"))),
         Field("agenda", Text(80, strict=True)),

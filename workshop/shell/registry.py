@@ -15,18 +15,19 @@ import secrets
 import threading
 
 from ..core.agenda import Agenda
-from ..core.errors import Refusal
+from ..core.errors import N_, Refusal
 from ..core.room import AWAY, ENDED, PRESENT, Change, Room, Settings
 from .clock import Clock
 from .codes import new_code, normal_code
 from .keys import digest, new_secret
+from .language import supported
 from .store import Store
 
 log = logging.getLogger(__name__)
 
-ENDED_MESSAGE = "This workshop has ended. Thank you for taking part."
-UNAVAILABLE = ("There is no open workshop with that code, or it is not taking new people right now. "
-               "Check the code with your facilitator.")
+ENDED_MESSAGE = N_("This workshop has ended. Thank you for taking part.")
+UNAVAILABLE = N_("There is no open workshop with that code, or it is not taking new people right now. "
+                 "Check the code with your facilitator.")
 
 
 class Registry:
@@ -66,14 +67,17 @@ class Registry:
             self._commit(room, change, now, send=False)
             self.clock.timer(room.code, room.next_deadline())  # even when nothing changed on the way up
 
-    def create_room(self, agenda: Agenda, odd: str | None = None) -> tuple[Room, str]:
+    def create_room(self, agenda: Agenda, odd: str | None = None,
+                    language: str | None = None) -> tuple[Room, str]:
         """Open a new room for an agenda; return it with its facilitator key."""
         if len(self.rooms) >= self.max_rooms:
             raise Refusal("This server is running as many workshops as it can. Please try again later.",
                           "server_full")
         key = new_secret()
         code = new_code(lambda c: not self.owns(c) or c in self.rooms or self.store.room_exists(c))
-        room = Room(code, digest(key), agenda, self.clock(), Settings(**vars(self.settings)))
+        language = language or supported(agenda.language) or "en"
+        settings = Settings(**{**vars(self.settings), "language": language})
+        room = Room(code, digest(key), agenda, self.clock(), settings)
         if odd:
             room.odd = odd
         self.store.create_room(room)

@@ -8,7 +8,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import segno
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from ..core.agenda import Agenda, AgendaError, load_agendas
@@ -18,7 +19,8 @@ from . import links
 from .api import STATUS, api_error, json_body, refused
 from .codes import is_code, normal_code
 from .keys import join_key, same
-from .live import BUSY, busy, check_code, holds_join_key, live, too_many
+from .language import LANGUAGES, catalog, said, supported
+from .live import BUSY, TOO_MANY, busy, check_code, holds_join_key, live, too_many
 from .registry import UNAVAILABLE
 
 bp = Blueprint("web", __name__)
@@ -62,8 +64,8 @@ def http_error(error: HTTPException):
     """Answer the JSON API's unknown paths, wrong methods and oversized bodies as JSON; pages as pages."""
     if not is_json_api() or error.code not in HTTP_CODES:
         return error
-    message = {404: "There is no such endpoint.", 405: "This endpoint does not take that method.",
-               413: "The request body is larger than 64 KB."}[error.code]
+    message = {404: _("There is no such endpoint."), 405: _("This endpoint does not take that method."),
+               413: _("The request body is larger than 64 KB.")}[error.code]
     response, status = api_error(message, HTTP_CODES[error.code], error.code)
     if error.code == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
@@ -86,8 +88,8 @@ def check_creation(key) -> None:
     address, now = address_key(request.remote_addr), time.monotonic()
     if not live().creations.allow(address, now):
         wait = live().creations.retry_after(address, now)
-        raise Refusal(f"Too many workshops were started from your network. Please try again in {wait} s.",
-                      "rate_limited", retry_after=wait)
+        raise Refusal("Too many workshops were started from your network. Please try again in {seconds} s.",
+                      "rate_limited", retry_after=wait, seconds=wait)
     if current_app.config.get("REQUIRE_ORGANIZER_KEY"):
         raise Refusal("Starting a workshop on this server needs the organizer key.", "organizer_key_required")
 
@@ -113,14 +115,15 @@ def start_workshop():
         check_creation(request.form.get("organizer_key", "").strip())
     except Refusal as error:
         return not_started(error)
-    agendas, _ = read_agendas()
+    agendas = read_agendas()[0]
     agenda = agendas.get(request.form.get("agenda", ""))
     odd = request.form.get("odd") or None
-    if agenda is None or odd not in (None, "triad", "facilitator"):
-        return render_template("error.html", title="That agenda is not available",
-                               message="Pick one of the agendas on the home page."), 400
+    language = request.form.get("language") or None
+    if agenda is None or odd not in (None, "triad", "facilitator") or language not in (None, *LANGUAGES):
+        return render_template("error.html", title=_("That agenda is not available"),
+                               message=_("Pick one of the agendas on the home page.")), 400
     try:
-        room, key = live().rooms.create_room(agenda, odd)
+        room, key = live().rooms.create_room(agenda, odd, language)
     except Refusal as error:
         return not_started(error)
     return redirect(f"/facilitate/{room.code}#key={quote(key)}", code=303)
@@ -129,7 +132,7 @@ def start_workshop():
 def not_started(error: Refusal):
     """Answer the home page's form with why no workshop was started, at the JSON API's status."""
     headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
-    return render_template("error.html", title="The workshop was not started", message=error.message), \
+    return render_template("error.html", title=_("The workshop was not started"), message=said(error)), \
         STATUS.get(error.code, 400), headers
 
 
@@ -162,6 +165,8 @@ def projector(code: str):
     code = normal_code(code)
     if not is_code(code):
         abort(404)
+    # The projector speaks the room's language: its page (which looks nothing up) follows `?lang=`,
+    # and projector.js reloads itself with the room's language once its key has opened the room.
     return render_template("projector.html", code=code, join_url=links.typed_join_url(code))
 
 
@@ -171,7 +176,7 @@ def join_page():
     code = normal_code(request.args.get("code", ""))[:12]
     if is_code(code):
         return redirect(f"/j/{code}", code=303)
-    error = UNAVAILABLE if code else None
+    error = _(UNAVAILABLE) if code else None
     return render_template("join.html", code=code[:6], error=error), 404 if error else 200
 
 
@@ -180,16 +185,17 @@ def attendee_page(code: str):
     """Serve the attendee's page for an open room, or say plainly that there is none."""
     code = normal_code(code)
     if not is_code(code):
-        return render_template("join.html", code=code[:6], error=UNAVAILABLE), 404
+        return render_template("join.html", code=code[:6], error=_(UNAVAILABLE)), 404
 
     keyed = holds_join_key(code, request.args.get("k"))
-    hint = BUSY if not keyed and busy() else None  # decided before the code is looked at: tells nothing
+    hint = _(BUSY) if not keyed and busy() else None  # decided before the code is looked at: tells nothing
 
     def attempt():
         room = live().rooms.room(code)
         if room is None:
-            answer = render_template("join.html", code=code, error=UNAVAILABLE, busy=hint), 404
+            answer = render_template("join.html", code=code, error=_(UNAVAILABLE), busy=hint), 404
             return answer, live().rooms.exists(code)
+        g.room_language = room.settings.language  # for phones whose browser speaks none of ours
         # The page of an open room may carry its join key: whoever sees it knows the code already.
         key = join_key(current_app.config["SECRET_KEY"], room.code)
         return render_template("attendee.html", code=room.code, title=room.agenda.title,
@@ -213,7 +219,7 @@ def qr_code(code: str):
     target = links.join_url(code) if keyed else links.typed_join_url(code)
     segno.make(target, error="m").save(
         out, kind="svg", scale=8, border=2, dark="#1f2a37", light="#ffffff",
-        title=f"QR code to join workshop {code}")
+        title=_("QR code to join workshop {code}").format(code=code))
     return Response(out.getvalue(), mimetype="image/svg+xml")
 
 
@@ -243,8 +249,8 @@ def create_workshop():
     check_creation(data["organizer_key"])
     agenda = read_agendas()[0].get(data["agenda"])
     if agenda is None:
-        raise Refusal(f"There is no agenda called '{data['agenda']}'.", "unknown_agenda")
-    room, key = live().rooms.create_room(agenda, data["odd"])
+        raise Refusal("There is no agenda called '{name}'.", "unknown_agenda", name=data["agenda"])
+    room, key = live().rooms.create_room(agenda, data["odd"], data["language"])
     return jsonify({
         "code": room.code,
         "facilitator_key": key,
@@ -277,7 +283,18 @@ def join():
     try:
         return check_code(attempt, secret=keyed)
     except Crowded as crowded:
-        return refused(Refusal(too_many(crowded.retry_after), "rate_limited", crowded.retry_after))
+        return refused(Refusal(TOO_MANY, "rate_limited", crowded.retry_after, seconds=crowded.retry_after))
+
+
+@bp.get("/i18n/<lang>.json")
+def language_catalog(lang: str):
+    """Serve one language's catalog for the JavaScript: the same gettext messages the pages use."""
+    if supported(lang) != lang:
+        abort(404)
+    response = jsonify(catalog(lang))
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
 
 
 @bp.get("/api/time")

@@ -184,7 +184,7 @@ def make_groups(people: Iterable[str], rng: random.Random, *, history: History |
     check_mode(odd)
     present = sorted(set(people))
     if FACILITATOR in present:
-        raise Refusal(f'"{FACILITATOR}" is reserved for the facilitator.', BAD_MOVE)
+        raise Refusal('"{name}" is reserved for the facilitator.', BAD_MOVE, name=FACILITATOR)
     rules = Rules(history or History(), index_apart(keep_apart), rng)
     if len(present) < 2:
         if present and odd == "facilitator":
@@ -411,4 +411,4 @@ def index_apart(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
 
 def check_mode(odd: str) -> None:
     if odd not in MODES:
-        raise Refusal(f'Unknown odd mode {odd!r}: use "triad" or "facilitator".', BAD_MOVE)
+        raise Refusal('Unknown odd mode {odd}: use "triad" or "facilitator".', BAD_MOVE, odd=repr(odd))

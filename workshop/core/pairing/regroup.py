@@ -31,7 +31,7 @@ def add_person(pairing: Pairing, person: str, history: History, rng: random.Rand
     """Fit a late joiner into the current groups."""
     check_mode(odd)
     if person == FACILITATOR or person in pairing.where or person in pairing.waiting:
-        raise Refusal(f"{person} already has a place.", BAD_MOVE)
+        raise Refusal("{person} already has a place.", BAD_MOVE, person=person)
     return _place(pairing, person, Rules(history, index_apart(keep_apart), rng), odd)
 
 
@@ -64,10 +64,10 @@ def move_person(pairing: Pairing, person: str, group_index: int, history: Histor
     """
     check_mode(odd)
     if not 0 <= group_index < len(pairing.groups):
-        raise Refusal(f"There is no group number {group_index + 1}.", BAD_MOVE)
+        raise Refusal("There is no group number {number}.", BAD_MOVE, number=group_index + 1)
     source = pairing.where.get(person)
     if source is None and person not in pairing.waiting:
-        raise Refusal(f"{person} is not in this pairing.", BAD_MOVE)
+        raise Refusal("{person} is not in this pairing.", BAD_MOVE, person=person)
     if source == group_index:
         return pairing
     members = [p for p in pairing.groups[group_index] if p != FACILITATOR]
@@ -149,6 +149,7 @@ def _change(pairing: Pairing, changes: dict[int, Group | None], waiting: list[st
 
 def _find(pairing: Pairing, person: str) -> int:
     if person not in pairing.where:
-        where = "waiting" if person in pairing.waiting else "not in any group"
-        raise Refusal(f"{person} is {where}.", BAD_MOVE)
+        if person in pairing.waiting:
+            raise Refusal("{person} is waiting.", BAD_MOVE, person=person)
+        raise Refusal("{person} is not in any group.", BAD_MOVE, person=person)
     return pairing.where[person]

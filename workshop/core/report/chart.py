@@ -7,8 +7,9 @@ reads, and each shape also carries a class the page's stylesheet can restyle.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from xml.sax.saxutils import escape, quoteattr
+
+from .speech import ENGLISH, counted
 
 WIDTH = 600
 INK, MUTED, GRID = "#2f3e46", "#6b7b80", "#d9e2e2"
@@ -17,13 +18,6 @@ FONT = 'font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def clock(ms: int | None) -> str:
-    """Format server epoch milliseconds as a UTC date and time."""
-    if ms is None:
-        return "-"
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def bar_rows(question_summary: dict, question: dict) -> list[tuple[str, int]]:
@@ -37,14 +31,15 @@ def bar_rows(question_summary: dict, question: dict) -> list[tuple[str, int]]:
     return list(question_summary.get("counts", {}).items())
 
 
-def distribution_svg(question_summary: dict, question: dict) -> str:
+def distribution_svg(question_summary: dict, question: dict, say=None) -> str:
     """Draw one question's answers as horizontal bars with counts; mark a scale's average."""
     ident = "q-" + _slug(question["id"])
     title = question["text"]
     rows = bar_rows(question_summary, question)
     if not rows:
         answered = question_summary.get("answered")
-        note = "Results are not shown yet" if answered is None else f"{answered} written answers"
+        note = (_say(say).gettext("Results are not shown yet") if answered is None
+                else counted(say, "{n} written answer", "{n} written answers", answered))
         return _message_svg(ident, title, note)
     average = question_summary.get("average")
     answered = question_summary.get("answered", 0)
@@ -63,8 +58,9 @@ def distribution_svg(question_summary: dict, question: dict) -> str:
             f'<text x="{label_w + bar_w + 8}" y="{y + 18}" fill="{INK}" class="ink">{count}</text>'
         )
     summary = "; ".join(f"{label}: {count}" for label, count in rows)
-    desc = f"{answered} answered. {summary}."
+    desc = counted(say, "{n} answered.", "{n} answered.", answered) + f" {summary}."
     if average is not None:
+        mean = _say(say).gettext("Average {average} of 5").format(average=_say(say).number(average, 2))
         # The rows are the points of the scale, so the average is a height between them.
         y = round(top + row_h * (average - 1) + 14, 1)
         parts.append(
@@ -72,9 +68,9 @@ def distribution_svg(question_summary: dict, question: dict) -> str:
             f'stroke-width="2" stroke-dasharray="6 4" class="average"/>'
             f'<text x="{label_w + bar_w}" y="{height - 6}" text-anchor="end" fill="{AVERAGE}" '
             f'class="average">'
-            f"Average {average:.2f} of 5</text>"
+            f"{_text(mean)}</text>"
         )
-        desc += f" Average {average:.2f} of 5."
+        desc += f" {mean}."
     return _svg(ident, height, title, desc, "".join(parts))
 
 
@@ -94,15 +90,16 @@ def attendance_steps(report: dict) -> tuple[list[tuple[int, int]], int]:
     return corners, max(max(n for _, n in points), attendance.get("peak") or 0, 1)
 
 
-def attendance_svg(report: dict) -> str:
+def attendance_svg(report: dict, say=None) -> str:
     """Draw the number of people present over time as a step line."""
     corners, most = attendance_steps(report)
-    title = "People present over time"
+    words = _say(say)
+    title = words.gettext("People present over time")
     if not corners:
-        return _message_svg("attendance", title, "No attendance recorded yet")
+        return _message_svg("attendance", title, words.gettext("No attendance recorded yet"))
     start, end = corners[0][0], corners[-1][0]
     if end - start < 60_000:
-        return _moment_svg(report, corners, most, title)
+        return _moment_svg(report, corners, most, title, say)
     left, right, top, plot_h, height = 44, 16, 12, 150, 200
     plot_w = WIDTH - left - right
 
@@ -121,46 +118,49 @@ def attendance_svg(report: dict) -> str:
         f'<path d="{line}" fill="none" stroke="{LINE}" stroke-width="2" class="line"/>'
         f'<text x="{left - 6}" y="{base + 4}" text-anchor="end" fill="{MUTED}" class="muted">0</text>'
         f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" fill="{MUTED}" class="muted">{most}</text>'
-        f'<text x="{left}" y="{height - 12}" fill="{MUTED}" class="muted">{_text(clock(start))}</text>'
+        f'<text x="{left}" y="{height - 12}" fill="{MUTED}" class="muted">{_text(words.when(start))}</text>'
         f'<text x="{left + plot_w}" y="{height - 12}" text-anchor="end" fill="{MUTED}" class="muted">'
-        f"{_text(clock(end))}</text>"
+        f"{_text(words.when(end))}</text>"
     )
     attendance = report["attendance"]
-    desc = (
-        f"From {clock(start)} to {clock(end)}: at most {most} present at once, "
-        f"{corners[-1][1]} present at the end, {attendance.get('joined', 0)} joined in all."
-    )
+    desc = words.gettext("From {start} to {end}: at most {most} present at once, {last} present at the end, "
+                         "{joined} joined in all.").format(
+        start=words.when(start), end=words.when(end), most=words.number(most),
+        last=words.number(corners[-1][1]), joined=words.number(attendance.get("joined", 0)))
     return _svg("attendance", height, title, desc, body)
 
 
-def _moment_svg(report: dict, corners: list[tuple[int, int]], most: int, title: str) -> str:
+def _moment_svg(report: dict, corners: list[tuple[int, int]], most: int, title: str, say=None) -> str:
     """Draw attendance that spans under a minute as one bar: a line over no time would be invisible."""
+    words = _say(say)
     left, top, plot_h, height, bar_w = 44, 24, 126, 190, 64
     base, middle = top + plot_h, WIDTH // 2
     bar_h = round(plot_h * most / max(most, 1), 1)
     final = corners[-1][1]
+    at = words.when(corners[0][0])
     body = (
         f'<line x1="{left}" x2="{WIDTH - left}" y1="{base}" y2="{base}" stroke="{GRID}" class="grid"/>'
         f'<rect x="{middle - bar_w // 2}" y="{round(base - bar_h, 1)}" width="{bar_w}" '
         f'height="{bar_h}" fill="{BAR}" class="bar"/>'
         f'<text x="{middle}" y="{round(base - bar_h - 6, 1)}" text-anchor="middle" fill="{INK}" '
-        f'class="ink">{most} present</text>'
+        f'class="ink">{_text(counted(say, "{n} present", "{n} present", most))}</text>'
         f'<text x="{middle}" y="{base + 20}" text-anchor="middle" fill="{MUTED}" class="muted">'
-        f"{_text(clock(corners[0][0]))}</text>"
+        f"{_text(at)}</text>"
     )
-    desc = (
-        f"Everyone came within one minute, at {clock(corners[0][0])}: at most {most} present at once, "
-        f"{final} present at the end, {report['attendance'].get('joined', 0)} joined in all."
-    )
+    desc = words.gettext("Everyone came within one minute, at {start}: at most {most} present at once, "
+                         "{last} present at the end, {joined} joined in all.").format(
+        start=at, most=words.number(most), last=words.number(final),
+        joined=words.number(report["attendance"].get("joined", 0)))
     return _svg("attendance", height, title, desc, body)
 
 
-def rounds_svg(report: dict) -> str:
+def rounds_svg(report: dict, say=None) -> str:
     """Draw how many groups (pairs and triads) were formed in each round held."""
     groups = list(report["rounds"].get("groups") or [])
-    title = "Groups formed in each round"
+    words = _say(say)
+    title = words.gettext("Groups formed in each round")
     if not groups:
-        return _message_svg("rounds", title, "No rounds held yet")
+        return _message_svg("rounds", title, words.gettext("No rounds held yet"))
     left, top, plot_h, height = 16, 24, 130, 190
     slot = (WIDTH - 2 * left) / len(groups)
     bar_w = min(64, slot * 0.6)
@@ -176,16 +176,22 @@ def rounds_svg(report: dict) -> str:
             f'<text x="{round(middle, 1)}" y="{round(top + plot_h - bar_h - 6, 1)}" '
             f'text-anchor="middle" fill="{INK}" class="ink">{count}</text>'
             f'<text x="{round(middle, 1)}" y="{top + plot_h + 20}" text-anchor="middle" '
-            f'fill="{MUTED}" class="muted">{round_label(i + 1, slot > 60)}</text>'
+            f'fill="{MUTED}" class="muted">{_text(round_label(i + 1, slot > 60, say))}</text>'
         )
-    desc = f"{len(groups)} rounds held. " + "; ".join(
-        f"round {i}: {n} groups" for i, n in enumerate(groups, start=1)
+    desc = counted(say, "{n} round held.", "{n} rounds held.", len(groups)) + " " + "; ".join(
+        counted(say, "round {number}: {n} group", "round {number}: {n} groups", n, number=i)
+        for i, n in enumerate(groups, start=1)
     ) + "."
     return _svg("rounds", height, title, desc, "".join(parts))
 
 
-def round_label(number: int, roomy: bool) -> str:
-    return f"Round {number}" if roomy else str(number)
+def round_label(number: int, roomy: bool, say=None) -> str:
+    return _say(say).gettext("Round {number}").format(number=number) if roomy else str(number)
+
+
+def _say(say):
+    """Return the translator to use: the one given, or English."""
+    return say or ENGLISH
 
 
 def _message_svg(ident: str, title: str, note: str) -> str:

@@ -16,7 +16,8 @@ from fpdf.enums import TextDirection
 
 from . import chart
 from .bidi import VisualLine, level_runs
-from .words import UNWRITABLE, facts, hidden_note, pending_note, plural, visible
+from .speech import ENGLISH, counted
+from .words import UNWRITABLE, facts, hidden_note, pending_note, visible
 
 FONT_DIR = Path(__file__).parent / "fonts"
 # (family, regular, bold): the first is the body face; the others fill in what it lacks.
@@ -46,51 +47,57 @@ MARKS_KEPT = 3
 SKIN_TONES = range(0x1F3FB, 0x1F400)
 
 
-def to_pdf(report: dict, *, fonts=FONTS) -> bytes:
-    """Lay out the report with its charts; `fonts` lists (family, regular, bold) faces, () for core fonts."""
+def to_pdf(report: dict, *, fonts=FONTS, say=ENGLISH) -> bytes:
+    """Lay out the report with its charts in `say`'s language; `fonts` lists (family, regular, bold) faces,
+    () for core fonts."""
     _quiet_font_logs()
-    pdf = _Pdf(fonts)
+    pdf = _Pdf(fonts, say)
+    _ = say.gettext
     workshop, attendance, rounds = report["workshop"], report["attendance"], report["rounds"]
     feedback = report["feedback"]
-    pdf.set_title(UNWRITABLE.sub("", str(workshop.get("title") or "Workshop report")))
-    pdf.heading(workshop.get("title") or "Workshop", 20)
-    pdf.paragraph("Workshop report", color=chart.MUTED)
-    for label, value in facts(report)[1:]:
+    pdf.set_title(UNWRITABLE.sub("", str(workshop.get("title") or _("Workshop report"))))
+    pdf.heading(workshop.get("title") or _("Workshop"), 20)
+    pdf.paragraph(_("Workshop report"), color=chart.MUTED)
+    for label, value in facts(report, say)[1:]:
         pdf.fact(label, value)
 
-    attendance_chart = chart.attendance_svg(report)
+    attendance_chart = chart.attendance_svg(report, say)
     pdf.keep(attendance_chart)
-    pdf.heading("Attendance", 14)
-    pdf.paragraph(f"{attendance.get('joined', 0)} joined · at most {attendance.get('peak', 0)} "
-                  "present at once")
+    pdf.heading(_("Attendance"), 14)
+    pdf.paragraph(_("{joined} joined · at most {peak} present at once").format(
+        joined=say.number(attendance.get("joined", 0)), peak=say.number(attendance.get("peak", 0))))
     pdf.chart(attendance_chart)
 
-    rounds_chart = chart.rounds_svg(report)
+    rounds_chart = chart.rounds_svg(report, say)
     pdf.keep(rounds_chart)
-    pdf.heading("Rounds", 14)
+    pdf.heading(_("Rounds"), 14)
     groups = rounds.get("groups") or []
-    pdf.paragraph(f"{rounds.get('held', 0)} rounds held · {sum(groups)} groups formed in all")
+    held = counted(say, "{n} round held", "{n} rounds held", rounds.get("held", 0))
+    formed = counted(say, "{n} group formed in all", "{n} groups formed in all", sum(groups))
+    pdf.paragraph(f"{held} · {formed}")
     pdf.chart(rounds_chart)
 
-    pdf.heading("Feedback", 14)
-    pdf.paragraph(plural(feedback["count"], "response"))
+    pdf.heading(_("Feedback"), 14)
+    pdf.paragraph(counted(say, "{n} response", "{n} responses", feedback["count"]))
     if not visible(report):
-        pdf.paragraph(hidden_note(report), color=chart.MUTED)
+        pdf.paragraph(hidden_note(report, say), color=chart.MUTED)
         return bytes(pdf.output())
-    if pending_note(report):
-        pdf.paragraph(pending_note(report), color=chart.MUTED)
+    if pending_note(report, say):
+        pdf.paragraph(pending_note(report, say), color=chart.MUTED)
     questions = {q["id"]: q for q in report["questions"]}
     for summary in feedback["questions"]:
         if "answers" in summary:
             pdf.heading(summary["text"], 11)
-            pdf.paragraph(plural(len(summary["answers"]), "written answer"), color=chart.MUTED)
+            pdf.paragraph(counted(say, "{n} written answer", "{n} written answers", len(summary["answers"])),
+                          color=chart.MUTED)
             for answer in summary["answers"]:
                 pdf.paragraph(answer, indent=4, bullet=True)
             continue
-        bars = chart.distribution_svg(summary, questions.get(summary["id"], summary))
+        bars = chart.distribution_svg(summary, questions.get(summary["id"], summary), say)
         pdf.keep(bars)
         pdf.heading(summary["text"], 11)
-        pdf.paragraph(f"{summary.get('answered', 0)} answered", color=chart.MUTED)
+        answered = counted(say, "{n} answered", "{n} answered", summary.get("answered", 0))
+        pdf.paragraph(answered, color=chart.MUTED)
         pdf.chart(bars)
     return bytes(pdf.output())
 
@@ -127,8 +134,9 @@ def _rgb(color: str) -> tuple[int, int, int]:
 class _Pdf(FPDF):
     """An A4 page with the report's few text styles, and the page's SVG charts."""
 
-    def __init__(self, fonts):
+    def __init__(self, fonts, say=ENGLISH):
         super().__init__(format="A4")
+        self.say = say
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(True, 18)
         self.set_creator("Heart to Heart")
@@ -217,8 +225,9 @@ class _Pdf(FPDF):
                             new_x="LMARGIN", new_y="NEXT")
         if missing and note:
             self.set_font(self.body_font, "", 8)
-            self.multi_cell(0, 4.5, f"[{plural(missing, 'character')} could not be printed in this PDF; "
-                            "see the CSV]", align="R" if rtl else "L", new_x="LMARGIN", new_y="NEXT")
+            lost = counted(self.say, "{n} character could not be printed in this PDF; see the CSV",
+                           "{n} characters could not be printed in this PDF; see the CSV", missing)
+            self.multi_cell(0, 4.5, f"[{lost}]", align="R" if rtl else "L", new_x="LMARGIN", new_y="NEXT")
 
     def heading(self, value: str, size: int):
         self.ln(2 if size < 14 else 4)
