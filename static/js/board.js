@@ -1,6 +1,7 @@
 // The facilitator's pair board: keyed DOM so that a delta touches only the groups it names.
 import { el } from "./dom.js";
 import { t, tn } from "./i18n.js";
+import { colourName } from "./roles.js";
 
 const STATUS_TEXT = { present: t("here"), away: t("away"), gone: t("gone"), removed: t("removed") };
 // Why someone waits for the next turn (`pending` in docs/protocol.md).
@@ -79,15 +80,16 @@ export class Board {
     this.held = holds.slice();
     const fragment = document.createDocumentFragment();
     for (const hold of this.held) {
-      const name = (this.people(hold.id) || {}).name || "Someone";
+      const name = (this.people(hold.id) || {}).name || t("Someone");
+      const partner = (this.people(hold.partner) || {}).name;
       const why = hold.reason === "partner_left"
-        ? `${(this.people(hold.partner) || {}).name || "their partner"} left`
-        : HOLD_TEXT[hold.reason] || "waiting";
+        ? (partner ? t("{name} left", { name: partner }) : t("their partner left"))
+        : HOLD_TEXT[hold.reason] || t("waiting");
       fragment.append(el("li", { class: "held-person", dataset: { id: hold.id } },
         el("span", { class: "name" }, name),
         el("span", { class: "tag tag-held" }, why),
         el("button", { type: "button", class: "button small secondary place-now", dataset: { id: hold.id },
-          "aria-label": `Place ${name} now` }, "Place now")));
+          "aria-label": t("Place {name} now", { name }) }, t("Place now"))));
     }
     this.heldList.replaceChildren(fragment);
     this.heldBox.hidden = !this.held.length;
@@ -134,7 +136,7 @@ export class Board {
       group.members.map((id, i) => el("li", {}, this.member(id, group.roles[i], group.id))));
     const label = group.number
       ? el("p", { class: "group-label" }, el("span", { class: "swatch", "aria-hidden": "true" }),
-        `Pair ${group.number} · ${group.colour}`)
+        t("Pair {number} · {colour}", { number: group.number, colour: colourName(group.colour) }))
       : null;
     const card = el("li", { class: `group${group.done ? " is-done" : ""}${group.members.length === 3 ? " trio" : ""}`,
                             dataset: group.colour ? { id: group.id, colour: group.colour } : { id: group.id } },

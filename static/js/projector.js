@@ -3,6 +3,7 @@ import { startClock } from "./clock.js";
 import { Countdown } from "./countdown.js";
 import { el, load, store } from "./dom.js";
 import { LANG, t, tn } from "./i18n.js";
+import { colourName } from "./roles.js";
 import { connect, onReturn, reconnectNow } from "./socket.js";
 
 const CODE = document.body.dataset.code;
@@ -18,10 +19,18 @@ function readKey() {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get("key");
   if (fromHash) {
     store(KEY_STORE, fromHash);
-    history.replaceState(null, "", location.pathname);
+    history.replaceState(null, "", location.pathname + location.search);
     return fromHash;
   }
   return load(KEY_STORE);
+}
+
+/** Show the wall in the room's language: the page cannot look it up (it tells no code from another), so
+ * the view brings it once the display key has opened the room; a `?lang=` in the link wins. */
+function followRoomLanguage(lang) {
+  if (!lang || lang === LANG || new URLSearchParams(location.search).has("lang")) return false;
+  location.replace(`${location.pathname}?lang=${encodeURIComponent(lang)}`);
+  return true;
 }
 
 function setText(id, text) {
@@ -78,8 +87,8 @@ function drawLegend(labels, shown) {
   list.replaceChildren(...labels.map(([number, colour, size]) =>
     el("li", { class: "pair-chip", dataset: { colour } },
       el("span", { class: "swatch", "aria-hidden": "true" }),
-      `Pair ${number}`, size === 3 ? el("span", { class: "chip-note" }, " · three") : null,
-      el("span", { class: "visually-hidden" }, `, ${colour}`))));
+      t("Pair {number}", { number }), size === 3 ? el("span", { class: "chip-note" }, ` · ${t("three")}`) : null,
+      el("span", { class: "visually-hidden" }, `, ${colourName(colour)}`))));
 }
 
 function draw(view) {
@@ -162,6 +171,7 @@ function start(key) {
   });
   socket.on("display", (view) => {
     if (last && view.seq < last.seq) return;
+    if (followRoomLanguage(view.language)) return;
     last = view;
     draw(view);
   });

@@ -189,15 +189,15 @@ function held(room, you, ctx) {
   const words = holdWords(room, you);
   const step = room.step;
   return el("section", { class: "screen stack screen-held" },
-    heading(step.title, step.round ? `Round ${step.round}` : ""),
+    heading(step.title, step.round ? t("Round {number}", { number: step.round }) : ""),
     el("div", { class: "card calm stack-sm waiting-card held-card", dataset: { reason: you.pending.reason } },
       el("span", { class: "breath", "aria-hidden": "true" }),
       el("p", { class: "big-line held-title" }, words.title),
       el("p", { class: "held-line" }, words.line)),
     you.group && (you.group.prompt || step.prompt) ? el("section", { class: "prompt-card", "aria-labelledby": "prompt-label" },
-      el("h2", { class: "prompt-label", id: "prompt-label" }, "The question"),
+      el("h2", { class: "prompt-label", id: "prompt-label" }, t("The question")),
       el("blockquote", { class: "prompt-text" }, el("p", {}, you.group.prompt || step.prompt))) : null,
-    el("p", { class: "muted" }, "Your facilitator can see that you are waiting and may bring you in sooner."),
+    el("p", { class: "muted" }, t("Your facilitator can see that you are waiting and may bring you in sooner.")),
     momentToggle(you, ctx));
 }
 
