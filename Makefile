@@ -67,7 +67,7 @@ KEYWORDS := -k N_ -k Words -k Refusal -k TimerError -k t -k tn:1,2 -k tp:1c,2 -k
 messages: $(RUNTIME)
 	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --no-location --sort-output --project "Heart to Heart" \
 		-o workshop/translations/messages.pot .
-	$(BIN)/pybabel update -i workshop/translations/messages.pot -d workshop/translations --no-fuzzy-matching \
+	$(BIN)/pybabel update -i workshop/translations/messages.pot -d workshop/translations --no-fuzzy-matching -w 100 \
 		--ignore-obsolete
 	$(BIN)/pybabel compile -d workshop/translations
 
