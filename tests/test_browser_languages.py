@@ -14,6 +14,8 @@ from .browser_support import ARTIFACTS, AXE, BLOCKING, CHROMIUM, LAUNCH_ARGS, re
 from .support import Server, attendee, facilitator
 from .test_browser_phone import AGENDA, STEP
 
+pytestmark = pytest.mark.browser
+
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 860}
 
@@ -196,7 +198,8 @@ def test_an_arabic_console_mirrors_and_passes_axe_and_the_projector_speaks_the_r
         }""")
         assert start["agenda"] > start["side"], start  # the agenda, first in reading order, sits on the right
         projector = page.evaluate("document.querySelector('#projector-url').value")
-        page.goto(projector)
+        page.goto(projector)  # an Arabic laptop: the page follows it until the view names the room's language
+        expect(page.locator("html")).to_have_attribute("lang", "es")
         assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["es", "ltr"]
         expect(page.locator("#projector-join h2")).to_contain_text("Únete en")
         audit(page, "es-projector")
