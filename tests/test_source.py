@@ -83,6 +83,8 @@ def agendas(draw):
         data["minutes"] = draw(st.integers(1, 600))
     if draw(st.booleans()):
         data["odd"] = draw(st.sampled_from(["triad", "facilitator"]))
+    if draw(st.booleans()):
+        data["language"] = draw(st.sampled_from(["es", "ar", "he", "pt-BR", "zh-Hant", "fil"]))
     return parse_agenda(data, name=draw(SLUGS), file="agendas/drawn.yaml")
 
 

@@ -53,6 +53,8 @@ def to_source(agenda: Agenda) -> dict:
     if agenda.minutes is not None:
         data["minutes"] = agenda.minutes
     data["odd"] = agenda.odd
+    if agenda.language:
+        data["language"] = agenda.language
     data["steps"] = [_step_source(step) for step in agenda.steps]
     return data
 
