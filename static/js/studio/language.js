@@ -9,6 +9,7 @@ const COMMON = [...Object.keys(LANGUAGES), "pt-BR", "it", "nl", "pl", "ru", "uk"
   "fi", "cs", "ro", "hu", "ca", "eu", "he", "fa", "ur", "hi", "bn", "ta", "id", "ms", "vi", "th", "ja", "ko",
   "zh-Hans", "zh-Hant", "sw", "am", "yo"];
 const OTHER = "other";
+const TAG = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/; // the loader's LANGUAGE_TAG (core/agenda.py)
 
 /** Name a language tag in a language: (es, es) is "español", (es, en) is "Spanish"; the tag itself if unknown. */
 function nameOf(tag, inLanguage) {
@@ -63,10 +64,11 @@ export function languageField(value) {
     choice, typed);
 }
 
-/** Tell the browser which language the agenda's words are in (spell checking, voices, fonts). */
+/** Tell the browser which language the agenda's words are in (spell checking, voices, fonts), once it is a tag. */
 export function markWords(root, tag) {
+  const known = TAG.test(tag || "");
   for (const control of root.querySelectorAll('textarea[dir="auto"], input[dir="auto"]')) {
-    if (tag) control.lang = tag;
+    if (known) control.lang = tag;
     else control.removeAttribute("lang");
   }
 }
