@@ -7,6 +7,7 @@ artifacts/studio-language-*.png.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -60,7 +61,8 @@ def audit(page, name: str) -> None:
     assert not blocking, f"{name}: {blocking}"
 
 
-def test_an_arabic_agenda_is_written_right_to_left_on_an_english_page_checked_exported_and_run(server, browser):
+def test_an_arabic_agenda_is_written_right_to_left_on_an_english_page_checked_exported_and_run(
+        server, browser):
     context = browser.new_context(viewport=DESKTOP, locale="en-GB", accept_downloads=True)
     page = context.new_page()
     errors = []
@@ -98,22 +100,24 @@ def test_an_arabic_agenda_is_written_right_to_left_on_an_english_page_checked_ex
         tag = page.get_by_label("Language tag")
         expect(tag).to_be_focused()
         tag.fill("Arabic")
-        expect(page.locator("#problems")).to_contain_text("The workshop, language tag: Should be a language tag")
+        problems = page.locator("#problems")
+        expect(problems).to_contain_text("The workshop, language tag: Should be a language tag")
         expect(tag).to_have_attribute("aria-invalid", "true")
         tag.fill("ar-EG")
-        expect(page.locator("#problems")).to_be_hidden()
+        expect(problems).to_be_hidden()
         expect(page.locator("#room-language")).to_have_value("ar")
 
         with page.expect_download() as downloaded:
             page.get_by_role("button", name="Download as a file").click()
-        text = open(downloaded.value.path(), encoding="utf-8").read()
+        text = Path(downloaded.value.path()).read_text(encoding="utf-8")
         assert "\nlanguage: ar-EG\n" in text and TITLE in text and PROMPT in text
 
         page.get_by_role("button", name="Start a workshop").click()
         page.wait_for_url("**/facilitate/*")
         code = urlparse(page.url).path.rsplit("/", 1)[1]
         phone = requests.get(f"{server.url}/j/{code}", headers={"Accept-Language": "ja"}, timeout=10).text
-        assert '<html lang="ar" dir="rtl">' in phone, "a phone that speaks none of ours sees the room's language"
+        # A phone whose browser speaks none of the server's languages sees the room's.
+        assert '<html lang="ar" dir="rtl">' in phone
     finally:
         context.close()
     assert not errors, errors
