@@ -83,6 +83,8 @@ def agendas(draw):
         data["minutes"] = draw(st.integers(1, 600))
     if draw(st.booleans()):
         data["odd"] = draw(st.sampled_from(["triad", "facilitator"]))
+    if draw(st.booleans()):
+        data["language"] = draw(st.sampled_from(["es", "ar", "he", "pt-BR", "zh-Hant", "fil"]))
     return parse_agenda(data, name=draw(SLUGS), file="agendas/drawn.yaml")
 
 
@@ -126,7 +128,7 @@ def test_tweaks_may_not_change_titles_kinds_or_the_number_of_steps():
     base = agenda_of(VALID)
     retitled = to_source(base)
     retitled["steps"][3]["title"] = "Another round"
-    assert "Step 4" in tweak_refusal(base, agenda_of(retitled))
+    assert "Step 4" in str(tweak_refusal(base, agenda_of(retitled)))
     shorter = to_source(base)
     del shorter["steps"][4]
-    assert "add or remove" in tweak_refusal(base, agenda_of(shorter))
+    assert "add or remove" in str(tweak_refusal(base, agenda_of(shorter)))

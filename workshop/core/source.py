@@ -11,6 +11,7 @@ import re
 import yaml
 
 from .agenda import Agenda, RoundStep, Step
+from .errors import Refusal
 
 # What a facilitator may change for one workshop without touching the agenda.
 TWEAKABLE_STEP = ("minutes", "prompts", "draw", "items")
@@ -53,6 +54,8 @@ def to_source(agenda: Agenda) -> dict:
     if agenda.minutes is not None:
         data["minutes"] = agenda.minutes
     data["odd"] = agenda.odd
+    if agenda.language:
+        data["language"] = agenda.language
     data["steps"] = [_step_source(step) for step in agenda.steps]
     return data
 
@@ -96,16 +99,17 @@ def _fixed(agenda: Agenda) -> dict:
     return data
 
 
-def tweak_refusal(agenda: Agenda, tweaked: Agenda) -> str | None:
+def tweak_refusal(agenda: Agenda, tweaked: Agenda) -> Refusal | None:
     """Say why `tweaked` is more than one workshop's tweaks of `agenda` (None when it is not)."""
     if len(agenda.steps) != len(tweaked.steps):
-        return "Tweaks cannot add or remove steps: change the agenda in the studio instead."
+        return Refusal("Tweaks cannot add or remove steps: change the agenda in the studio instead.",
+                       "not_a_tweak")
     before, after = _fixed(agenda), _fixed(tweaked)
     for number, (old, new) in enumerate(zip(before["steps"], after["steps"], strict=True), 1):
         if old != new:
-            return (f"Step {number} changed more than its prompts, durations or agreements: "
-                    "change the agenda in the studio instead.")
+            return Refusal("Step {number} changed more than its prompts, durations or agreements: "
+                           "change the agenda in the studio instead.", "not_a_tweak", number=number)
     if before != after:
-        return ("Tweaks change only prompts, durations and agreements: "
-                "change the agenda in the studio instead.")
+        return Refusal("Tweaks change only prompts, durations and agreements: "
+                       "change the agenda in the studio instead.", "not_a_tweak")
     return None

@@ -312,6 +312,7 @@ BODIES: dict[str, Schema] = {
         Field("version", Whole(1, 1_000_000), default=None, nullable=True),
         Field("tweaked", Object(AGENDA_HOLDS), default=None, nullable=True),
         Field("odd", Choice(("triad", "facilitator")), default=None),
+        Field("language", Choice(("en", "es", "de", "fr", "pt", "ar")), default=None),
         ORGANIZER_KEY,
         not_object=JSON_OBJECT),
 }

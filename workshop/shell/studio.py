@@ -11,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask_babel import gettext as _
 
 from ..core.agenda import Agenda, AgendaError, check_agenda, read_yaml
 from ..core.errors import Refusal
@@ -61,7 +62,7 @@ def edit_url(agenda_id: str, key: str) -> str:
 def shipped(name: str) -> Agenda:
     agenda = read_agendas()[0].get(name)
     if agenda is None:
-        raise Refusal(f"There is no agenda called '{name}'.", "unknown_agenda")
+        raise Refusal("There is no agenda called '{name}'.", "unknown_agenda", name=name)
     return agenda
 
 
@@ -79,10 +80,9 @@ def studio_home():
 def studio_page(agenda_id: str):
     """Serve the editor for a studio agenda; its edit key stays in the URL fragment."""
     if shelf().key_hash(agenda_id) is None:
-        return render_template("error.html", title="There is no agenda at that link",
-                               message="It may have been deleted. Start a new one from the studio."), 404
-    return render_template("studio.html", source="studio", agenda_id=agenda_id, title="Agenda studio",
-                           need_key=needs_key())
+        return render_template("error.html", title=_("There is no agenda at that link"),
+                               message=_("It may have been deleted. Start a new one from the studio.")), 404
+    return render_template("studio.html", source="studio", agenda_id=agenda_id, need_key=needs_key())
 
 
 @bp.get("/studio/files/<name>")
@@ -90,8 +90,7 @@ def file_page(name: str):
     """Show a shipped agenda read-only, to preview it, export it, copy it or tweak one workshop of it."""
     if name not in read_agendas()[0]:
         abort(404)
-    return render_template("studio.html", source="file", agenda_id=name, title="Agenda studio",
-                           need_key=needs_key())
+    return render_template("studio.html", source="file", agenda_id=name, need_key=needs_key())
 
 
 # -- JSON API ------------------------------------------------------------------
@@ -186,7 +185,7 @@ def import_file():
 
 @bp.post("/api/studio/workshops")
 def start():
-    """Start a workshop from a file or a studio agenda, with this workshop's own tweaks if any."""
+    """Start a workshop from a file or a studio agenda, with its own tweaks and phones' language if any."""
     data = json_body("POST /api/studio/workshops")
     check_creation(data["organizer_key"])
     if data["from"] == "file":
@@ -206,9 +205,9 @@ def start():
             raise errors[0]
         why = tweak_refusal(agenda, tweaked)
         if why:
-            raise Refusal(why, "not_a_tweak")
+            raise why
         agenda = tweaked
-    room, key = live().rooms.create_room(agenda, data["odd"])
+    room, key = live().rooms.create_room(agenda, data["odd"], data["language"])
     return jsonify({"code": room.code, "facilitator_key": key,
                     "console_url": links.console_url(room.code, key),
                     "join_url": links.join_url(room.code)}), 201

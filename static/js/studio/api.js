@@ -1,8 +1,9 @@
-// The studio's calls to the server (docs/protocol.md, "The agenda studio").
+// The studio's calls to the server (docs/protocol.md, "The agenda studio"), answered in the page's language.
+import { LANG, t } from "../i18n.js";
 
 /** Send a JSON request; resolve with {ok, status, data} and never throw for a network failure. */
 export async function call(method, url, body, key) {
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", "accept-language": LANG };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (key) headers["X-Agenda-Key"] = key;
   try {
@@ -12,7 +13,7 @@ export async function call(method, url, body, key) {
     const data = type.includes("json") ? await response.json() : await response.text();
     return { ok: response.ok, status: response.status, data, response };
   } catch {
-    return { ok: false, status: 0, data: { error: "The server cannot be reached. Check the connection and try again." } };
+    return { ok: false, status: 0, data: { error: t("The server cannot be reached. Check the connection and try again.") } };
   }
 }
 

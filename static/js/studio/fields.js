@@ -8,8 +8,10 @@ export function fieldId(path, prefix = "f") {
 
 /**
  * Build a field. `spec`: {path, label, help, kind: text|textarea|number|lines|checkbox|select, value,
- * options (select: [[value, label]]), optional, min, max, step, prefix}. The control carries data-path
- * and data-read, which `readControl` uses; problems are shown in its `.field-error`.
+ * options (select: [[value, label]]), optional, min, max, step, prefix, dir}. The control carries data-path
+ * and data-read, which `readControl` uses; problems are shown in its `.field-error`. Typed text takes its
+ * direction from what is typed (`dir="auto"`: an Arabic prompt reads right to left on an English page)
+ * unless `dir` says otherwise (tags and ids are left to right).
  */
 export function field(spec) {
   const id = fieldId(spec.path, spec.prefix);
@@ -19,9 +21,10 @@ export function field(spec) {
   const common = { id, dataset: { path: spec.path, read: spec.kind, optional: spec.optional ? "1" : "" },
     "aria-describedby": described };
   let control;
+  const dir = spec.dir || "auto";
   if (spec.kind === "textarea" || spec.kind === "lines") {
     const value = spec.kind === "lines" ? (spec.value || []).join("\n") : (spec.value ?? "");
-    control = el("textarea", { ...common, rows: String(spec.rows || (spec.kind === "lines" ? 4 : 3)) });
+    control = el("textarea", { ...common, dir, rows: String(spec.rows || (spec.kind === "lines" ? 4 : 3)) });
     control.value = value;
   } else if (spec.kind === "checkbox") {
     control = el("input", { ...common, type: "checkbox" });
@@ -34,7 +37,7 @@ export function field(spec) {
       step: spec.step || "any" });
     control.value = spec.value ?? "";
   } else {
-    control = el("input", { ...common, type: "text", maxlength: spec.max ? String(spec.max + 40) : null });
+    control = el("input", { ...common, type: "text", dir, maxlength: spec.max ? String(spec.max + 40) : null });
     control.value = spec.value ?? "";
   }
   if (spec.readOnly) control.disabled = true;

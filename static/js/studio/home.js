@@ -1,4 +1,5 @@
 // The studio's start: a new agenda from blank, from a shipped one, or from a file; each opens the editor.
+import { t } from "../i18n.js";
 import { call } from "./api.js";
 import { blankAgenda } from "./model.js";
 
@@ -19,7 +20,7 @@ function tell(text) {
 
 async function create(agenda) {
   const answer = await call("POST", "/api/studio/agendas", { agenda, organizer_key: organizerKey() });
-  if (!answer.ok) return tell(answer.data.error || "The agenda was not made.");
+  if (!answer.ok) return tell(answer.data.error || t("The agenda was not made."));
   window.location.assign(answer.data.edit_url);
 }
 
@@ -28,9 +29,10 @@ document.getElementById("blank").addEventListener("click", () => create(blankAge
 for (const button of document.querySelectorAll("[data-copy]")) {
   button.addEventListener("click", async () => {
     const answer = await call("GET", `/api/studio/files/${encodeURIComponent(button.dataset.copy)}`);
-    if (!answer.ok) return tell(answer.data.error || "That agenda could not be read.");
+    if (!answer.ok) return tell(answer.data.error || t("That agenda could not be read."));
     const agenda = answer.data.source;
-    agenda.title = `${agenda.title} (my copy)`.slice(0, 80);
+    // Filled by hand, not by t(): the title is the agenda's own text and takes no isolation marks.
+    agenda.title = t("{title} (my copy)").replace("{title}", agenda.title).slice(0, 80);
     create(agenda);
   });
 }
@@ -46,8 +48,8 @@ document.getElementById("import").addEventListener("click", async () => {
     input.setAttribute("aria-invalid", "true");
     input.focus();
   };
-  if (!file) return fail("Choose a file first.");
+  if (!file) return fail(t("Choose a file first."));
   const answer = await call("POST", "/api/studio/import", { yaml: await file.text() });
-  if (!answer.ok) return fail(answer.data.error || "That file could not be read.");
+  if (!answer.ok) return fail(answer.data.error || t("That file could not be read."));
   create(answer.data.source);
 });

@@ -1,32 +1,36 @@
 // The studio's agenda: the same structure as the YAML file (docs/agendas.md), and what each kind of step starts with.
+//
+// A new agenda, step or question starts with words in the studio's language (a Spanish studio writes
+// "Bienvenida"), and a new agenda says that language: the facilitator writes on in it, or changes both.
+import { formatNumber, LANG, t, tn } from "../i18n.js";
 
 export const KINDS = {
-  welcome: { label: "Welcome", help: "The first words everyone reads on their phone as they arrive." },
-  agreements: { label: "Agreements", help: "The promises the room makes; each person taps “I agree” before the first round." },
-  pairing: { label: "Pairing", help: "Everyone is shown their partner, so that they can find each other and sit together." },
-  round: { label: "Round", help: "A conversation in pairs: a question, then turns of speaking and listening." },
-  message: { label: "Message", help: "A pause with a few words on every phone: a breath, a stretch, a thought." },
-  feedback: { label: "Feedback form", help: "Anonymous questions at the end. An agenda has at most one." },
-  closing: { label: "Closing", help: "The last words on everyone’s phone." },
+  welcome: { label: t("Welcome"), help: t("The first words everyone reads on their phone as they arrive.") },
+  agreements: { label: t("Agreements"), help: t("The promises the room makes; each person taps “I agree” before the first round.") },
+  pairing: { label: t("Pairing"), help: t("Everyone is shown their partner, so that they can find each other and sit together.") },
+  round: { label: t("Round"), help: t("A conversation in pairs: a question, then turns of speaking and listening.") },
+  message: { label: t("Message"), help: t("A pause with a few words on every phone: a breath, a stretch, a thought.") },
+  feedback: { label: t("Feedback form"), help: t("Anonymous questions at the end. An agenda has at most one.") },
+  closing: { label: t("Closing"), help: t("The last words on everyone’s phone.") },
 };
 
 export const QUESTION_TYPES = {
-  scale: "A scale from 1 to 5",
-  single: "One choice among options",
-  multiple: "Any number of options",
-  text: "Their own words",
+  scale: t("A scale from 1 to 5"),
+  single: t("One choice among options"),
+  multiple: t("Any number of options"),
+  text: t("Their own words"),
 };
 
-export const SPEAKERS = { A: "A speaks, B listens", B: "B speaks, A listens", both: "Both talk together" };
+export const SPEAKERS = { A: t("A speaks, B listens"), B: t("B speaks, A listens"), both: t("Both talk together") };
 
 /** A new step of a kind, with what it needs to be valid once titled. */
 export function blankStep(kind) {
   const step = { kind, title: KINDS[kind].label };
-  if (kind === "agreements") step.items = ["What is said here stays here.", "You can always pass."];
-  if (kind === "message") step.text = "Take a slow breath.";
+  if (kind === "agreements") step.items = [t("What is said here stays here."), t("You can always pass.")];
+  if (kind === "message") step.text = t("Take a slow breath.");
   if (kind === "round") {
-    step.title = "A round";
-    step.prompts = ["What is on your heart today?"];
+    step.title = t("A round");
+    step.prompts = [t("What is on your heart today?")];
     step.turns = [{ speaker: "A", minutes: 3 }, { speaker: "B", minutes: 3 }];
   }
   if (kind === "feedback") step.questions = [blankQuestion("scale", "felt_heard")];
@@ -35,7 +39,7 @@ export function blankStep(kind) {
 
 export function blankQuestion(type, id) {
   const question = { id, type, text: "" };
-  if (type === "single" || type === "multiple") question.options = ["Yes", "No"];
+  if (type === "single" || type === "multiple") question.options = [t("Yes"), t("No")];
   return question;
 }
 
@@ -48,7 +52,7 @@ export function freshId(questions) {
 }
 
 export function blankAgenda() {
-  return { title: "My workshop", steps: [{ kind: "welcome", title: "Welcome", text: "" }] };
+  return { title: t("My workshop"), language: LANG, steps: [{ kind: "welcome", title: KINDS.welcome.label, text: "" }] };
 }
 
 const number = (value) => (typeof value === "number" && Number.isFinite(value) ? value : 0);
@@ -63,16 +67,18 @@ export function totalMinutes(agenda) {
   return total;
 }
 
-/** "32 minutes", "1 hour 5 minutes", "2½ minutes". */
+/** "32 minutes", "1 hour 5 minutes", "2½ minutes", in the page's language. */
 export function spokenMinutes(total) {
   const rounded = Math.round(total * 4) / 4;
   const hours = Math.floor(rounded / 60);
   const rest = rounded - hours * 60;
   const whole = Math.floor(rest);
   const part = { 0: "", 0.25: "¼", 0.5: "½", 0.75: "¾" }[rest - whole];
-  const minutes = rest ? `${whole || ""}${part} ${rest === 1 ? "minute" : "minutes"}`.trim() : "";
-  if (!hours) return minutes || "0 minutes";
-  return [`${hours} ${hours === 1 ? "hour" : "hours"}`, minutes].filter(Boolean).join(" ");
+  const count = `${whole ? formatNumber(whole) : ""}${part}`;
+  const minutes = rest ? tn("{n} minute", "{n} minutes", rest, { n: count }) : "";
+  if (!hours) return minutes || tn("{n} minute", "{n} minutes", 0);
+  const spokenHours = tn("{n} hour", "{n} hours", hours);
+  return minutes ? t("{hours} {minutes}", { hours: spokenHours, minutes }) : spokenHours;
 }
 
 /** Move an item of a list by `by` places (−1 up, +1 down); return its new index. */

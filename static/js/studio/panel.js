@@ -1,5 +1,6 @@
 // The preview's side panel: which step, seen by whom, in which theme; the drawing itself is preview.js.
 import { el, replace } from "../dom.js";
+import { t } from "../i18n.js";
 import { Preview, themeRules, viewsOf } from "./preview.js";
 
 const $ = (id) => document.getElementById(id);
@@ -34,7 +35,7 @@ export class PreviewPanel {
     const stepSelect = $("preview-step");
     const before = stepSelect.value;
     const steps = agenda ? agenda.steps : [];
-    replace(stepSelect, steps.map((step, i) => el("option", { value: String(i) }, `${i + 1}. ${step.title}`)));
+    replace(stepSelect, steps.map((step, i) => el("option", { value: String(i) }, t("{number}. {title}", { number: i + 1, title: step.title }))));
     stepSelect.value = before && Number(before) < steps.length ? before : "0";
     this.views();
   }

@@ -1,20 +1,24 @@
 // The phone preview: a step drawn by the phone's own screens (screens.js), from a made-up room and person.
 import { Countdown } from "../countdown.js";
 import { el, replace } from "../dom.js";
+import { t, tp } from "../i18n.js";
 import { screenFor } from "../screens.js";
 
-const PEOPLE = { A: "Sam", B: "Eli", C: "Noor" };
+// Made-up partners; a translation may give them names common where its language is spoken.
+const PEOPLE = { A: tp("a made-up name in the preview", "Sam"), B: tp("a made-up name in the preview", "Eli"),
+  C: tp("a made-up name in the preview", "Noor") };
 
 /** The views a step can be seen in: a round's roles in each turn, everyone else's one view. */
 export function viewsOf(step) {
-  if (step.kind !== "round") return [["", "As every attendee sees it"]];
+  if (step.kind !== "round") return [["", t("As every attendee sees it")]];
   const views = [];
-  step.turns.forEach((turn, t) => {
+  step.turns.forEach((turn, n) => {
     const roles = turn.speaker === "both" ? ["A", "C"] : [turn.speaker, turn.speaker === "A" ? "B" : "A", "C"];
     for (const role of roles) {
-      const what = role === "C" ? "the third person of a trio (C)"
-        : turn.speaker === "both" ? `${role}, talking together` : role === turn.speaker ? `${role}, the speaker` : `${role}, the listener`;
-      views.push([`${t}:${role}`, `Turn ${t + 1}: ${what}`]);
+      const what = role === "C" ? t("the third person of a trio (C)")
+        : turn.speaker === "both" ? t("{role}, talking together", { role })
+          : role === turn.speaker ? t("{role}, the speaker", { role }) : t("{role}, the listener", { role });
+      views.push([`${n}:${role}`, t("Turn {number}: {who}", { number: n + 1, who: what })]);
     }
   });
   return views;
@@ -53,7 +57,7 @@ export class Preview {
     this.countdown = new Countdown({ size: "big" });
     this.ctx = {
       countdown: this.countdown, draftKey: "h2h-draft:studio-preview", unlock() {}, say() {},
-      act: async () => ({ ok: false, error: "This is a preview: nothing is sent." }),
+      act: async () => ({ ok: false, error: t("This is a preview: nothing is sent.") }),
       dismissPartner() {}, takeOver() {},
     };
   }
@@ -61,7 +65,7 @@ export class Preview {
   /** Draw a step of a checked agenda in one view; a step the server has not checked shows a note instead. */
   show(agenda, index, view) {
     if (!agenda || !agenda.steps[index]) {
-      replace(this.screen, el("p", { class: "card calm" }, "Fix the marked fields and the preview comes back."));
+      replace(this.screen, el("p", { class: "card calm" }, t("Fix the marked fields and the preview comes back.")));
       return;
     }
     const { room, you } = fakeState(agenda, index, view);

@@ -1,5 +1,9 @@
 // The validator's problems (from the server, the loader's own checks) shown beside their fields.
+//
+// The problem's own sentence is the validator's, in English (docs/i18n.md: it speaks the file's terms);
+// where it is and how many there are are said in the page's language.
 import { el, replace } from "../dom.js";
+import { LANG, t, tn } from "../i18n.js";
 
 /** The path of a problem as the form's data-path has it: "steps[2].turns[1].minutes". */
 export function pathOf(problem) {
@@ -38,7 +42,8 @@ export function show(root, summary, problems) {
   for (const problem of problems) {
     const path = pathOf(problem);
     const { control, line } = controlFor(root, path);
-    const sentence = `${line && control && control.dataset.read === "lines" ? `Line ${line}: ` : ""}${capital(problem.problem)}`;
+    const said = capital(problem.problem);
+    const sentence = line && control && control.dataset.read === "lines" ? t("Line {line}: {problem}", { line, problem: said }) : said;
     let target;
     if (control) {
       control.setAttribute("aria-invalid", "true");
@@ -50,22 +55,26 @@ export function show(root, summary, problems) {
       target.textContent = target.textContent ? `${target.textContent} ${sentence}` : sentence;
       target.hidden = false;
     }
-    const where = problem.step ? `Step ${problem.step}` : "The workshop";
+    const where = problem.step ? t("Step {number}", { number: problem.step }) : t("The workshop");
     const label = control ? labelOf(root, control) : "";
     items.push(el("li", {}, control
-      ? el("a", { href: `#${control.id}`, dataset: { goto: control.id } }, `${where}, ${label}: ${sentence}`)
-      : `${where}: ${sentence}`));
+      ? el("a", { href: `#${control.id}`, dataset: { goto: control.id } },
+        t("{where}, {field}: {problem}", { where, field: label, problem: sentence }))
+      : t("{where}: {problem}", { where, problem: sentence })));
   }
   summary.hidden = !problems.length;
   replace(summary, problems.length
-    ? [el("h2", { class: "small-title", id: "problems-title" }, problems.length === 1 ? "1 thing to fix before this agenda can run" : `${problems.length} things to fix before this agenda can run`),
+    ? [el("h2", { class: "small-title", id: "problems-title" },
+      tn("{n} thing to fix before this agenda can run", "{n} things to fix before this agenda can run", problems.length)),
       el("ul", { class: "stack-sm", "aria-labelledby": "problems-title" }, items)]
     : []);
 }
 
 function labelOf(root, control) {
   const label = root.querySelector(`label[for="${CSS.escape(control.id)}"]`);
-  return label ? label.textContent.trim().toLowerCase() : "this field";
+  if (!label) return t("this field");
+  // English writes a label in the middle of a sentence in lower case; other languages keep theirs (German nouns).
+  return LANG === "en" ? label.textContent.trim().toLowerCase() : label.textContent.trim();
 }
 
 function capital(text) {

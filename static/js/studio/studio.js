@@ -1,5 +1,6 @@
 // The studio page: edit an agenda, check it as it is typed, preview it on a phone, save, export and run it.
 import { el, replace } from "../dom.js";
+import { LANG, LOCALE, t, tn } from "../i18n.js";
 import { apply, drop, retype } from "./actions.js";
 import { call, download, fileNameOf } from "./api.js";
 import { renameStep, renderEditor } from "./editor.js";
@@ -7,6 +8,7 @@ import { readControl } from "./fields.js";
 import { setPath, spokenMinutes, totalMinutes } from "./model.js";
 import { PreviewPanel } from "./panel.js";
 import { show } from "./problems.js";
+import { markWords, spokenBy } from "./language.js";
 import { Tweaks } from "./tweaks.js";
 
 const MODE = document.body.dataset.source; // "studio" or "file" (read-only)
@@ -52,8 +54,10 @@ function focus(key) {
 
 function updateTotal() {
   const total = totalMinutes(source);
-  const planned = typeof source.minutes === "number" ? ` (${source.minutes} planned)` : "";
-  $("total").textContent = `${spokenMinutes(total)} of timers${planned}`;
+  const time = spokenMinutes(total);
+  $("total").textContent = typeof source.minutes === "number"
+    ? tn("{time} of timers ({n} minute planned)", "{time} of timers ({n} minutes planned)", source.minutes, { time })
+    : t("{time} of timers", { time });
 }
 
 function dirty() {
@@ -62,7 +66,7 @@ function dirty() {
 
 function markSaved(version) {
   saved = JSON.stringify(source);
-  say($("save-status"), version ? `Saved as version ${version}.` : "", "ok");
+  say($("save-status"), version ? t("Saved as version {number}.", { number: version }) : "", "ok");
 }
 
 // -- checking with the server's validator --------------------------------------------------------
@@ -106,12 +110,32 @@ function changed(control, committed) {
   } else {
     setPath(source, path, readControl(control));
     updateTotal();
+    if (path === "language") languageChanged();
     const title = /^steps\[(\d+)\]\.title$/.exec(path);
     if (title) renameStep(editor, Number(title[1]) - 1, control.value);
   }
-  say($("save-status"), dirty() ? "Changes not saved yet." : "");
+  say($("save-status"), dirty() ? t("Changes not saved yet.") : "");
   scheduleCheck();
 }
+
+// -- the agenda's language and the room's ----------------------------------------------------------
+
+let roomLanguageChosen = false; // once the facilitator picks the phones' language, the agenda's no longer presets it
+
+function languageChanged() {
+  markWords(editor, source.language);
+  presetRoomLanguage();
+}
+
+/** Preset the phones' language to the agenda's when the product speaks it, else to the page's. */
+function presetRoomLanguage() {
+  const select = $("room-language");
+  if (select && !roomLanguageChosen) select.value = spokenBy(source.language) || LANG;
+}
+
+$("room-language").addEventListener("change", () => {
+  roomLanguageChosen = true;
+});
 
 editor.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-action]");
@@ -119,7 +143,7 @@ editor.addEventListener("click", (event) => {
   if (button.getAttribute("aria-disabled") === "true") return;
   const key = apply(source, button, editor);
   draw(key);
-  say($("save-status"), "Changes not saved yet.");
+  say($("save-status"), t("Changes not saved yet."));
   scheduleCheck();
 });
 
@@ -139,7 +163,7 @@ editor.addEventListener("drop", (event) => {
   const key = drop(source, Number(event.dataTransfer.getData("text/plain")), Number(card.dataset.index));
   if (key) {
     draw(key);
-    say($("save-status"), "Changes not saved yet.");
+    say($("save-status"), t("Changes not saved yet."));
     scheduleCheck();
   }
 });
@@ -159,7 +183,7 @@ async function save() {
   if (MODE !== "studio") return true;
   const answer = await call("PUT", `/api/studio/agendas/${ID}`, { agenda: source }, KEY);
   if (!answer.ok) {
-    say($("save-status"), answer.data.error || "The agenda was not saved.", "error");
+    say($("save-status"), answer.data.error || t("The agenda was not saved."), "error");
     return false;
   }
   markSaved(answer.data.version);
@@ -172,39 +196,41 @@ async function save() {
 async function exportFile() {
   const answer = await call("POST", "/api/studio/export", { agenda: source });
   if (!answer.ok) {
-    say($("save-status"), answer.data.error || "The file could not be made.", "error");
+    say($("save-status"), answer.data.error || t("The file could not be made."), "error");
     return;
   }
   download(answer.data, fileNameOf(answer.response, "agenda.yaml"));
-  say($("save-status"), "The file is downloaded: put it in the agendas folder to offer it on the home page.");
+  say($("save-status"), t("The file is downloaded: put it in the agendas folder to offer it on the home page."));
 }
 
 async function duplicate() {
   const copy = structuredClone(source);
-  if (MODE === "studio") copy.title = `${copy.title || "Agenda"} (copy)`.slice(0, 80);
+  // Filled by hand, not by t(): the title is the agenda's own text and takes no isolation marks.
+  if (MODE === "studio") copy.title = t("{title} (copy)").replace("{title}", copy.title || t("Agenda")).slice(0, 80);
   const answer = await call("POST", "/api/studio/agendas", { agenda: copy, organizer_key: organizerKey() });
   if (!answer.ok) {
-    say($("save-status"), answer.data.error || "The copy was not made.", "error");
+    say($("save-status"), answer.data.error || t("The copy was not made."), "error");
     return;
   }
   window.location.assign(answer.data.edit_url);
 }
 
 async function remove() {
-  if (!window.confirm("Delete this agenda and all its versions? Workshops already run keep their own copy.")) return;
+  if (!window.confirm(t("Delete this agenda and all its versions? Workshops already run keep their own copy."))) return;
   const answer = await call("DELETE", `/api/studio/agendas/${ID}`, undefined, KEY);
   if (answer.ok) window.location.assign("/studio");
-  else say($("save-status"), answer.data.error || "The agenda was not deleted.", "error");
+  else say($("save-status"), answer.data.error || t("The agenda was not deleted."), "error");
 }
 
 async function start(withTweaks) {
   const status = $("start-status");
   if (dirty() && !(await save())) return;
-  const body = { from: MODE, agenda: ID, organizer_key: organizerKey(), tweaked: withTweaks ? tweaks.tweaked() : null };
-  say(status, "Starting…");
+  const body = { from: MODE, agenda: ID, organizer_key: organizerKey(), language: $("room-language").value,
+    tweaked: withTweaks ? tweaks.tweaked() : null };
+  say(status, t("Starting…"));
   const answer = await call("POST", "/api/studio/workshops", body, KEY);
   if (!answer.ok) {
-    say(status, answer.data.error || "The workshop was not started.", "error");
+    say(status, answer.data.error || t("The workshop was not started."), "error");
     status.focus();
     return;
   }
@@ -247,7 +273,8 @@ async function loadVersions() {
   const answer = await call("GET", `/api/studio/agendas/${ID}`, undefined, KEY);
   if (!answer.ok) return;
   replace(select, answer.data.versions.map((v) => el("option", { value: String(v.version) },
-    `Version ${v.version} · ${new Date(v.saved_at).toLocaleString()} · ${v.title}`)));
+    t("Version {number} · {date} · {title}", { number: v.version, date: new Date(v.saved_at).toLocaleString(LOCALE),
+      title: v.title }))));
 }
 
 guarded("open-version", async () => {
@@ -255,7 +282,8 @@ guarded("open-version", async () => {
   if (!answer.ok) return;
   source = answer.data.source;
   draw();
-  say($("save-status"), `Version ${answer.data.version} is open: save to make it the newest.`);
+  presetRoomLanguage();
+  say($("save-status"), t("Version {number} is open: save to make it the newest.", { number: answer.data.version }));
   scheduleCheck();
 });
 
@@ -279,13 +307,14 @@ async function load() {
   const url = MODE === "file" ? `/api/studio/files/${ID}` : `/api/studio/agendas/${ID}`;
   const answer = await call("GET", url, undefined, KEY);
   if (!answer.ok) {
-    say($("load-error"), answer.data.error || "This agenda could not be opened.", "error");
+    say($("load-error"), answer.data.error || t("This agenda could not be opened."), "error");
     return;
   }
   source = answer.data.source;
   checked = answer.data.agenda;
   markSaved(null);
   draw();
+  presetRoomLanguage();
   showProblems(answer.data.problems);
   panel.refresh(checked);
   tweaks.reset(source);

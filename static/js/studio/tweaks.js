@@ -1,5 +1,6 @@
 // "Change for this workshop only": prompts, durations and agreements, on a copy the agenda never sees.
 import { el, replace } from "../dom.js";
+import { t } from "../i18n.js";
 import { field, readControl } from "./fields.js";
 import { KINDS, setPath } from "./model.js";
 
@@ -30,19 +31,19 @@ export class Tweaks {
     const path = `steps[${i + 1}]`;
     const parts = [];
     if (step.kind === "agreements") {
-      parts.push(field({ prefix: "t", path: `${path}.items`, kind: "lines", label: "Agreements, one per line", value: step.items }));
+      parts.push(field({ prefix: "t", path: `${path}.items`, kind: "lines", label: t("Agreements, one per line"), value: step.items }));
     }
     if (step.kind === "round") {
-      parts.push(field({ prefix: "t", path: `${path}.prompts`, kind: "lines", label: "Questions, one per line", value: step.prompts, rows: 4 }));
-      (step.turns || []).forEach((turn, t) => parts.push(field({ prefix: "t", path: `${path}.turns[${t + 1}].minutes`, kind: "number",
-        label: `Turn ${t + 1}, in minutes`, value: turn.minutes, min: 0.25, max: 60, step: 0.25 })));
+      parts.push(field({ prefix: "t", path: `${path}.prompts`, kind: "lines", label: t("Questions, one per line"), value: step.prompts, rows: 4 }));
+      (step.turns || []).forEach((turn, n) => parts.push(field({ prefix: "t", path: `${path}.turns[${n + 1}].minutes`, kind: "number",
+        label: t("Turn {number}, in minutes", { number: n + 1 }), value: turn.minutes, min: 0.25, max: 60, step: 0.25 })));
     } else if (step.kind !== "feedback") {
-      parts.push(field({ prefix: "t", path: `${path}.minutes`, kind: "number", label: "Timer, in minutes", value: step.minutes,
+      parts.push(field({ prefix: "t", path: `${path}.minutes`, kind: "number", label: t("Timer, in minutes"), value: step.minutes,
         optional: true, min: 0.25, max: 120, step: 0.25 }));
     }
     if (!parts.length) return null;
     const label = (KINDS[step.kind] || KINDS.message).label;
-    return el("fieldset", { class: "tweak-step stack-sm" }, el("legend", {}, `Step ${i + 1} · ${label}: ${step.title || ""}`), parts);
+    return el("fieldset", { class: "tweak-step stack-sm" }, el("legend", {}, t("Step {number} · {kind}: {title}", { number: i + 1, kind: label, title: step.title || "" })), parts);
   }
 
   /** The agenda with this workshop's changes, or null when nothing was changed. */
