@@ -201,7 +201,8 @@ def test_an_arabic_console_mirrors_and_passes_axe_and_the_projector_speaks_the_r
         page.goto(projector)  # an Arabic laptop: the page follows it until the view names the room's language
         expect(page.locator("html")).to_have_attribute("lang", "es")
         assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["es", "ltr"]
-        expect(page.locator("#projector-join h2")).to_be_visible()  # reloaded, reconnected with the stored key
+        # Reloaded in the room's language, and reconnected with the stored key:
+        expect(page.locator("#projector-join h2")).to_be_visible()
         expect(page.locator("#projector-join h2")).to_contain_text("Únete en")
         audit(page, "es-projector")
         assert not errors, errors
