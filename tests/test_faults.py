@@ -25,7 +25,7 @@ from workshop.shell.ballot import mark
 from .proxy import Proxy
 from .support import ROOT, Phone, Server, facilitator, wait_until
 
-pytestmark = [pytest.mark.server, pytest.mark.spread]  # each test has its own room
+pytestmark = pytest.mark.server
 
 FIGURES = ROOT / "artifacts" / "faults.json"
 
