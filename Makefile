@@ -37,8 +37,9 @@ cluster: $(RUNTIME)
 	$(BIN)/python -m deploy.cluster --workers $(WORKERS) --bind $(HOST) --port $(CLUSTER_PORT)
 
 # The whole pyramid, what CI runs: browsers, real servers, then the in-process app and the pure core.
-# pytest-xdist keeps each file on one worker, in order (its tests may share a server); the process
-# tiers mostly wait (the browser tier used 28 s of CPU in 90 s), so 4 workers on 2 cores overlap them.
+# pytest-xdist keeps each file on one worker, in order (its tests may share a server), except files
+# marked `spread`, whose independent tests are shared out (tests/conftest.py); the process tiers
+# mostly wait (the browser tier used 28 s of CPU in 90 s), so 4 workers on 2 cores overlap them.
 test: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest -n 4 --dist loadfile --no-loadscope-reorder

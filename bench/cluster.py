@@ -110,7 +110,7 @@ class Single:
         wait_until(lambda: answers(self.url + "/healthz"), 30, "the single server")
 
     def pids(self) -> dict[str, list[int]]:
-        return {"workers": [self.process.pid], "proxy_and_redis": []}
+        return {"workers": [self.process.pid], "proxy": [], "redis": []}
 
     def stop(self) -> None:
         self.process.terminate()
@@ -120,19 +120,19 @@ class Single:
 class Many:
     """The cluster: redis-server, HAProxy and the workers, as `make cluster` starts it."""
 
-    def __init__(self, folder: Path, workers: int):
+    def __init__(self, folder: Path, workers: int, link: str = "unix"):
         self.workers = workers
         self.cluster = Cluster(folder / f"cluster{workers}", workers=workers, port=free_port(),
                                worker_ports=[free_port() for _ in range(workers)], redis_port=free_port(),
                                env={"WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY}, worker_args=WORKER_ARGS,
-                               stats_socket=False)
+                               stats_socket=False, link=link)
         self.cluster.log = lambda text: None
         self.cluster.start(supervise=False)
         self.url = self.cluster.url
 
     def pids(self) -> dict[str, list[int]]:
         return {"workers": [w.pid for w in self.cluster.members],
-                "proxy_and_redis": [self.cluster.haproxy.pid, self.cluster.redis.pid]}
+                "proxy": [self.cluster.haproxy.pid], "redis": [self.cluster.redis.pid]}
 
     def stop(self) -> None:
         self.cluster.stop()
@@ -207,13 +207,16 @@ async def load(target, rooms: int, per_room: int, concurrency: int, log) -> dict
             deliveries=deliveries, window_s=round(wall, 1),
             server_cpu_s=round(server_cpu, 2), workers_cpu_s=round(workers_cpu, 2),
             proxy_and_redis_cpu_s=round(server_cpu - workers_cpu, 2),
+            proxy_cpu_s=round(cpu1["proxy"] - cpu0["proxy"], 2),
+            redis_cpu_s=round(cpu1["redis"] - cpu0["redis"], 2),
             cpu_s_per_1000=round(server_cpu / deliveries * 1000, 4) if deliveries else None,
             workers_cpu_s_per_1000=round(workers_cpu / deliveries * 1000, 4) if deliveries else None,
             bots_cpu_s=round(bots1 - bots0, 2),
             bots_cpu_share=round((bots1 - bots0) / max(1e-9, bots1 - bots0 + server_cpu), 2))
         log(f"  turn changes {out['turn']}\n  fan-out {out['fanout']}\n"
             f"  {deliveries} deliveries in {out['window_s']} s; server CPU {out['server_cpu_s']} s "
-            f"(workers {out['workers_cpu_s']} s, proxy+redis {out['proxy_and_redis_cpu_s']} s) = "
+            f"(workers {out['workers_cpu_s']} s, HAProxy {out['proxy_cpu_s']} s, "
+            f"Redis {out['redis_cpu_s']} s) = "
             f"{out['cpu_s_per_1000']} s per 1,000; "
             f"bots CPU {out['bots_cpu_s']} s ({out['bots_cpu_share']:.0%})")
         return out
@@ -227,13 +230,15 @@ async def load(target, rooms: int, per_room: int, concurrency: int, log) -> dict
 
 async def bench(args, log) -> dict:
     loads = {"rooms": (args.rooms, args.per_room), "hall": (1, args.hall)}
-    results: dict = {"single": {}, "cluster": {}}
+    loads = {name: load for name, load in loads.items() if name in args.loads}
+    results: dict = {kind: {} for kind in args.targets}
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
         for name, (rooms, per_room) in loads.items():
-            for kind in ("single", "cluster"):
+            for kind in args.targets:
                 log(f"[{name}] {kind}: {rooms} room(s) of {per_room}")
                 target = Single(Path(tmp) / f"{name}-single") if kind == "single" else \
-                    Many(Path(tmp) / name, args.workers)
+                    Many(Path(tmp) / f"{name}-{kind}", args.workers,
+                         link="tcp" if kind == "cluster-tcp" else "unix")
                 try:
                     results[kind][name] = await load(target, rooms, per_room, args.concurrency, log)
                 finally:
@@ -254,6 +259,13 @@ def main() -> None:
     parser.add_argument("--per-room", type=int, default=100)
     parser.add_argument("--hall", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--loads", nargs="+", choices=["rooms", "hall"], default=["rooms", "hall"],
+                        help="run only these loads (the JSON line needs both)")
+    parser.add_argument("--targets", nargs="+", choices=["single", "cluster", "cluster-tcp"],
+                        default=["single", "cluster"],
+                        help="what to load: one process, the cluster (HAProxy reaches its workers on Unix "
+                             "sockets), the cluster over TCP loopback (as across machines); the JSON line "
+                             "needs single and cluster")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 5 rooms of 20, a hall of 200")
     args = parser.parse_args()
     if args.quick:
@@ -266,6 +278,9 @@ def main() -> None:
 
     log(f"bench-cluster on {machine()}, {time.strftime('%Y-%m-%d %H:%M %Z')}")
     results = asyncio.run(bench(args, log))
+    if set(args.loads) != {"rooms", "hall"} or not {"single", "cluster"} <= set(args.targets):
+        log("details: " + json.dumps(results))
+        return
     single, cluster = results["single"], results["cluster"]
     ratio = (args.workers * single["rooms"]["cpu_s_per_1000"] / cluster["rooms"]["cpu_s_per_1000"]
              if single["rooms"]["cpu_s_per_1000"] and cluster["rooms"]["cpu_s_per_1000"] else None)
@@ -283,6 +298,9 @@ def main() -> None:
         "single_fanout_p95_ms": single["rooms"]["fanout"]["p95"],
         "cluster_capacity_ratio": round(ratio, 2) if ratio else None,
         "cluster_capacity_ratio_workers_only": round(workers_ratio, 2) if workers_ratio else None,
+        **({"cluster_tcp_capacity_ratio": round(args.workers * single["rooms"]["cpu_s_per_1000"]
+                                                / results["cluster-tcp"]["rooms"]["cpu_s_per_1000"], 2)}
+           if "cluster-tcp" in results else {}),
         "single_cpu_s_per_1000": single["rooms"]["cpu_s_per_1000"],
         "cluster_cpu_s_per_1000": cluster["rooms"]["cpu_s_per_1000"],
         "hall_attendees": args.hall,

@@ -1,6 +1,8 @@
 """Fixtures for the three tiers: the pure core (none), the app in process (`app`, `client`), real servers."""
 
+import functools
 import os
+import re
 import shutil
 import tempfile
 
@@ -33,9 +35,9 @@ def pytest_collection_modifyitems(items):
     """Run the files that hold browser tests first, then those that start servers, then the rest.
 
     The process tiers mostly wait (on timers, sleeps, reconnections), so under pytest-xdist
-    (`make test`: --dist loadfile --no-loadscope-reorder, whole files in this order) the longest
-    files start first and the in-process ones fill the gaps, instead of a browser journey starting
-    last. Within a file the order stays as written: its tests may share a server and a story.
+    (`make test`: --dist loadfile --no-loadscope-reorder, work units in this order) the longest
+    start first and the in-process ones fill the gaps, instead of a browser journey starting last.
+    Within a file the order stays as written: its tests may share a server and a story.
     """
     def rank(item) -> int:
         return 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("server") else 2
@@ -44,6 +46,37 @@ def pytest_collection_modifyitems(items):
     for item in items:
         file_rank[item.path] = min(file_rank.get(item.path, 2), rank(item))
     items.sort(key=lambda item: file_rank[item.path])  # stable: each file keeps its own order
+
+
+SPREAD = re.compile(r"^pytestmark = .*\bpytest\.mark\.spread\b", re.MULTILINE)
+
+
+@functools.cache
+def spread(path: str) -> bool:
+    """Say whether the test file at `path` (relative to the root) is marked `spread` at its top."""
+    return bool(SPREAD.search((ROOT / path).read_text(encoding="utf-8")))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under --dist loadfile, share out the tests of a file marked `spread` one by one.
+
+    Each other file stays one unit of work, on one worker, in order. A file marked `spread` holds
+    independent journeys (each with its own room, often its own server): run side by side, they
+    end sooner than one after another. pytest-xdist's own way (`xdist_group` marks with --dist
+    loadgroup) rewrites node ids, which pytest 9.2 ignores (pytest-xdist issue #1386), so the
+    controller, which sees only node ids, reads the mark from the file itself.
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesUnlessSpread(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if spread(path) else path
+
+    return FilesUnlessSpread(config, log)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -60,7 +60,11 @@ class Server:
                 [sys.executable, "-m", "workshop", "--host", "127.0.0.1", "--port", str(self.port),
                  "--db", str(self.db), *self.args],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        wait_until(self._answers, timeout=20, what=f"server on {self.url}")
+        try:
+            wait_until(self._answers, timeout=20, what=f"server on {self.url}")
+        except BaseException:  # a fixture that fails to start never reaches its teardown: stop it here
+            self.stop()
+            raise
         return self
 
     def _answers(self) -> bool:

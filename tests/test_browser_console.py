@@ -17,7 +17,7 @@ import pytest
 from .browser_support import AXE, DESKTOP, HEAR, expect, launched, playwright_session, require_browser
 from .support import Server, attendee
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.spread]  # each test has its own room
 
 ORGANIZER_KEY = "organizer-key-for-tests"
 # Names that appear nowhere in the agenda's text, so that finding one on the wall can only be a leak.

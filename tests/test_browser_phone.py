@@ -31,7 +31,7 @@ from .browser_support import (
 from .samples import QUESTIONS
 from .support import Server, attendee, facilitator
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.spread]  # each test has its own room
 
 SMALL = {"width": 320, "height": 568}
 OTHERS = ["Ben", "Eli", "Sam"]

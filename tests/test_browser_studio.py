@@ -31,7 +31,7 @@ from .browser_support import (
 )
 from .support import ROOT, Server, attendee, facilitator
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.spread]  # each test has its own room
 
 PROMPT = "What is alive in you tonight?"
 

@@ -38,7 +38,7 @@ ORGANIZER_KEY = "organizer-key-for-cluster-tests"
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cluster")
-    running = Cluster(folder, workers=2, port=free_port(), hosts=["127.0.0.2", "127.0.0.3"],
+    running = Cluster(folder, workers=2, port=free_port(), hosts=["127.0.0.2", "127.0.0.3"], link="tcp",
                       worker_ports=[free_port(), free_port()], redis_port=free_port(),
                       env={"WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY, "WORKSHOP_TIME_SCALE": "0.2",
                            "WORKSHOP_GRACE_SECONDS": "120"})
@@ -285,3 +285,57 @@ def test_a_machine_cut_off_leaves_the_others_serving_their_rooms(cluster):
         close(facilitator, *phones)
     wait_until(lambda: cluster.proxy_sees(machine, up=True), timeout=10, what="the machine back in")
     assert requests.get(cluster.url + f"/j/{lost['code']}", timeout=10).status_code == 200
+
+
+def test_one_change_reaches_the_other_workers_as_one_redis_message_with_its_events_in_order(cluster):
+    import json
+
+    import redis
+
+    workshop = workshop_on(cluster, 1)
+    facilitator, phones = in_round(cluster, workshop, ["Ana", "Ben", "Caro", "Dev"])
+    listener = redis.Redis.from_url(cluster.redis_url).pubsub(ignore_subscribe_messages=True)
+    listener.subscribe("workshop")
+    try:
+        wait_until(lambda: listener.get_message(timeout=0.1) is None and listener.subscribed, timeout=5,
+                   what="the subscription")
+        assert facilitator.send("remove_attendee", {"attendee_id": phones[0].id})["ok"]
+        seen, deadline = [], time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            message = listener.get_message(timeout=0.1)
+            if message:
+                seen.append(json.loads(message["data"]))
+        ours = [m for m in seen
+                if any(str(e.get("room", "")).startswith(workshop["code"]) for e in m.get("batch") or [m])]
+        assert len(ours) == 1, "one change, one message to the other workers"
+        assert [e["event"] for e in ours[0]["batch"]] == ["attendee", "groups"], "its events, in order"
+        facilitator.wait_for(lambda c: c.latest("groups") and c.latest("attendee")["id"] == phones[0].id,
+                             "both events on the console, delivered by the owner itself")
+    finally:
+        listener.close()
+        close(facilitator, *phones)
+
+
+def test_a_worker_serves_its_proxy_on_a_private_unix_socket_that_replaces_a_stale_one(tmp_path):
+    import socket as sockets
+    import stat
+
+    from .support import Server
+
+    path = tmp_path / "workshop.sock"
+    path.write_text("left by a crash")
+    server = Server(tmp_path / "workshop.db", "--unix-socket", str(path)).start()
+    try:
+        assert stat.S_ISSOCK(path.stat().st_mode), "the stale file was replaced by the socket"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, "only the server's own user may connect"
+        with sockets.socket(sockets.AF_UNIX) as link:
+            link.settimeout(5)
+            link.connect(str(path))
+            link.sendall(b"GET /healthz HTTP/1.0\r\nHost: workshop\r\n\r\n")
+            answer = b""
+            while chunk := link.recv(4096):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200") and b'"ok":true' in answer
+        assert requests.get(server.url + "/healthz", timeout=5).ok, "the TCP port still serves"
+    finally:
+        server.stop()

@@ -14,6 +14,8 @@ from workshop.core.report import chart, to_pdf
 from .samples import QUESTIONS
 from .test_report import make_report, response, visible_report
 
+pytestmark = pytest.mark.spread  # independent tests: pytest-xdist may share them out
+
 ANSWERS = {
     "arabic": "مرحبا بكم في الورشة شكرا جزيلا",
     "hebrew": "שלום תודה רבה על הסדנה",

@@ -14,6 +14,8 @@ from workshop.core.report.chart import attendance_svg, distribution_svg, rounds_
 
 from .samples import QUESTIONS
 
+pytestmark = pytest.mark.spread  # independent tests: pytest-xdist may share them out
+
 START = int(datetime(2026, 11, 27, 18, 0, tzinfo=UTC).timestamp() * 1000)
 MINUTE = 60_000
 FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]

@@ -11,7 +11,7 @@ import requests
 
 from .support import ROOT, Server, facilitator, in_a_round
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.spread]  # each test has its own room
 
 
 def test_help_documents_flags_and_environment():

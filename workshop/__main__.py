@@ -76,6 +76,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--require-organizer-key", action="store_true", default=None,
                         help="only someone with the organizer key may start a workshop "
                              "(default: anyone, a few per hour per address)")
+    parser.add_argument("--unix-socket", metavar="PATH",
+                        help="also serve on this Unix socket, for a proxy on the same machine "
+                             "(docs/scaling.md: cheaper than TCP over loopback)")
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
     return parser.parse_args(argv)
 
@@ -124,6 +127,9 @@ def main(argv=None) -> None:
     warning = links.advice(base, args.host)
     if warning:
         print("\n" + textwrap.fill(warning, 96, initial_indent="  ", subsequent_indent="  "), flush=True)
+    if args.unix_socket:
+        eventlet.spawn(eventlet.wsgi.server, listen_unix(args.unix_socket), app,
+                       max_size=args.max_connections, log_output=args.access_log)
     eventlet.wsgi.server(listener, app, max_size=args.max_connections, log_output=args.access_log)
 
 
@@ -157,6 +163,17 @@ def listen(host: str, port: int):
     except OSError as error:
         sys.exit(f"Cannot listen on {host}:{port}: {error.strerror}. "
                  "Is another server running there? Choose another --port.")
+
+
+def listen_unix(path: str):
+    """Take a Unix socket readable and writable by this user only, replacing a stale one left by a crash."""
+    if os.path.exists(path):
+        os.unlink(path)
+    old = os.umask(0o177)
+    try:
+        return eventlet.listen(path, socket.AF_UNIX, backlog=2048)
+    finally:
+        os.umask(old)
 
 
 if __name__ == "__main__":

@@ -38,11 +38,22 @@ def code_map(workers: int) -> str:
 
 def message_queue(url: str, channel: str = "workshop"):
     """Return python-socketio's Redis manager, tuned for an idle listener and a publisher under a lock."""
+    import threading
+    from contextlib import contextmanager
+
     import socketio
 
     class LocalFirstRedisManager(socketio.RedisManager):
-        """Deliver an emit to a sid held here without publishing it; publish everything else."""
+        """Deliver an emit to a sid held here without publishing it; publish everything else.
 
+        Inside `batch()`, the emits one change makes are delivered here at once, as always,
+        and reach the other workers as one Redis message, in order: a turn change publishes
+        once, not once per event.
+        """
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.pending = threading.local()  # green-thread local under eventlet
         def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None,
                  **kwargs):
             target = to or room
@@ -52,6 +63,33 @@ def message_queue(url: str, channel: str = "workshop"):
                                              skip_sid=skip_sid)
             return super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid,
                                 callback=callback, to=to, **kwargs)
+
+        @contextmanager
+        def batch(self):
+            """Hold back what this block publishes and publish it as one message when it ends."""
+            if getattr(self.pending, "messages", None) is not None:
+                yield
+                return
+            self.pending.messages = []
+            try:
+                yield
+            finally:
+                messages, self.pending.messages = self.pending.messages, None
+                if len(messages) == 1:
+                    super()._publish(messages[0])
+                elif messages:
+                    super()._publish({"method": "emit", "batch": messages, "host_id": self.host_id})
+
+        def _publish(self, data):
+            held = getattr(self.pending, "messages", None)
+            if held is not None and data.get("method") == "emit":
+                held.append(data)
+            else:
+                super()._publish(data)
+
+        def _handle_emit(self, message):
+            for one in message.get("batch") or [message]:
+                super()._handle_emit(one)
 
         def _redis_connect(self):
             """Publish with a short timeout (it runs under a room's lock); listen with none, checked by pings.

@@ -141,17 +141,33 @@ class _Pdf(FPDF):
         self.set_auto_page_break(True, 18)
         self.set_creator("Heart to Heart")
         fonts = [font for font in fonts if Path(font[1]).is_file()]
-        self.glyphs, self.faces = set(), {}
+        self.glyphs, self.faces, self.files, self.loaded = set(), {}, {}, []
         for family, regular, bold in fonts:
-            self.add_font(family, "", regular)
-            self.add_font(family, "B", bold if bold and Path(bold).is_file() else regular)
+            self.files[family] = (regular, bold if bold and Path(bold).is_file() else regular)
             self.faces[family] = _code_points(Path(regular))
             self.glyphs |= self.faces[family]
         self.body_font = fonts[0][0] if fonts else "helvetica"
         if fonts:
             self.set_text_shaping(True)
-            self.set_fallback_fonts([family for family, _, _ in fonts], exact_match=False)
+            self._load(self.body_font)
         self.add_page()
+
+    def _load(self, family: str) -> str:
+        """Add a face the first time the text needs it: loading and embedding all nine cost 0.4 s a PDF."""
+        if family in self.files and family not in self.loaded:
+            regular, bold = self.files[family]
+            self.add_font(family, "", regular)
+            self.add_font(family, "B", bold)
+            self.loaded.append(family)
+            self.set_fallback_fonts([name for name in self.files if name in self.loaded], exact_match=False)
+        return family
+
+    def get_fallback_font(self, char: str, style: str = ""):
+        """Load the first face (in FONTS order) that has `char`, then let fpdf2 choose as among all nine."""
+        family = next((name for name, points in self.faces.items() if ord(char) in points), None)
+        if family:
+            self._load(family)
+        return super().get_fallback_font(char, style)
 
     def clean(self, value: object) -> tuple[str, int]:
         """Return the text the fonts can draw, and how many characters none of them has."""
@@ -195,7 +211,7 @@ class _Pdf(FPDF):
         if _direction(text) == "rtl":
             for family, points in self.faces.items():
                 if family != self.body_font and all(ord(c) in points for c in text if c.isalpha()):
-                    return family
+                    return self._load(family)
         return self.body_font
 
     def _preload_bidirectional_text(self, text, markdown):
