@@ -99,6 +99,7 @@ function kindFields(step, kind, path) {
 function roundFields(step, path) {
   const turns = step.turns || [];
   const cues = step.cues || {};
+  const roundName = step.title || t("this round");
   return [
     field({ path: `${path}.prompts`, kind: "lines", label: t("Questions, one per line"), value: step.prompts, rows: 5,
       help: t("Open questions that invite a story, not a yes or no. With two or more, each pair gets one of them.") }),
@@ -114,7 +115,7 @@ function roundFields(step, path) {
       el("div", { class: "field-error", id: `${path.replace(/\W+/g, "-")}turns-error`, dataset: { listError: `${path}.turns` }, hidden: true }),
       el("ol", { class: "stack-sm", role: "list" }, turns.map((turn, t) => turnRow(turn, t, turns.length, path))),
       el("button", { type: "button", class: "button secondary small", dataset: { action: "turn-add", step: path, focus: `turn-add:${path}` } },
-        t("Add a turn"), hidden(` ${t("to {title}", { title: step.title || t("this round") })}`))),
+        t("Add a turn"), hidden(` ${t("to {title}", { title: roundName })}`))),
     el("details", { class: "quiet stack-sm" },
       el("summary", {}, t("Cues on the phones")),
       ["speak", "listen", "both"].map((cue) => field({ path: `${path}.cues.${cue}`, kind: "text", value: cues[cue], optional: true,
