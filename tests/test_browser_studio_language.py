@@ -129,10 +129,10 @@ def test_the_studio_on_a_right_to_left_page_keeps_a_spanish_agendas_words_left_t
     try:
         page.goto(f"{server.url}/studio/files/heart-to-heart-es")
         expect(page.locator("html")).to_have_attribute("dir", "rtl")
-        title = page.get_by_label("Name of the workshop")
+        title = page.get_by_label("اسم الورشة")  # "Name of the workshop": the studio speaks Arabic
         expect(title).to_have_value("De corazón a corazón")
         assert title.evaluate(DIRECTION) == "ltr" and title.get_attribute("lang") == "es"
-        expect(page.get_by_label("Language of this agenda")).to_have_value("es")
+        expect(page.get_by_label("لغة هذا البرنامج")).to_have_value("es")  # "Language of this agenda"
         expect(page.locator("#room-language")).to_have_value("es")
         heading = page.locator("#phone-screen .preview-heading")
         expect(heading).to_have_text("Bienvenida")
