@@ -197,6 +197,10 @@ def test_an_arabic_console_mirrors_and_passes_axe_and_the_projector_speaks_the_r
           return {agenda: agenda.left, side: side.left};
         }""")
         assert start["agenda"] > start["side"], start  # the agenda, first in reading order, sits on the right
+        # Every name in the list starts where the page starts (the right), whatever its own script.
+        rights = page.evaluate("[...document.querySelectorAll('#people .person-name')]"
+                               ".map(n => Math.round(n.getBoundingClientRect().right))")
+        assert len(rights) == 3 and len(set(rights)) == 1, rights
         projector = page.evaluate("document.querySelector('#projector-url').value")
         page.goto(projector)  # an Arabic laptop: the page follows it until the view names the room's language
         expect(page.locator("html")).to_have_attribute("lang", "es")
