@@ -12,6 +12,7 @@ from workshop.core.agenda import load_agenda
 from workshop.shell.events import socketio
 
 from . import support
+from .browser_support import SHARED
 from .in_process import make_app
 from .support import ROOT, Server
 
@@ -81,8 +82,19 @@ def pytest_xdist_make_scheduler(config, log):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    """Let only tests marked `server` or `browser` start a real process (see support.Server.start)."""
+    """Let only tests marked `server` or `browser` start a real process (see support.Server.start).
+
+    Before a test that is not a browser test, close what the browser tests share (browser_support.SHARED):
+    its Playwright holds an asyncio loop that asyncio.run would refuse, and its servers are not needed.
+    """
     support.PROCESS_ALLOWED = any(item.get_closest_marker(mark) for mark in PROCESS_TIERS)
+    if not item.get_closest_marker("browser"):
+        SHARED.close()
+
+
+def pytest_sessionfinish(session):
+    """Close what the browser tests shared, if the last test was one."""
+    SHARED.close()
 
 
 @pytest.fixture

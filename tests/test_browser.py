@@ -24,14 +24,13 @@ from .browser_support import (
     CONSOLE_DIGITS,
     DESKTOP,
     PHONE_DIGITS,
+    SHARED,
     Audit,
     Snapshot,
     displayed_agrees,
     expect,
     flip_deadline,
-    launched,
     list_names,
-    playwright_session,
     record_flips,
     require_browser,
 )
@@ -119,8 +118,8 @@ def audit():
 
 @pytest.fixture(scope="module")
 def journey(live_server, audit):
-    with playwright_session() as playwright, launched(playwright) as browser:
-        yield Journey(playwright, browser, live_server, audit)
+    with SHARED.browser() as browser:
+        yield Journey(SHARED.playwright(), browser, live_server, audit)
 
 
 # -- what a phone should show ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .browser_support import AXE, DESKTOP, HEAR, expect, launched, playwright_session, require_browser
+from .browser_support import AXE, DESKTOP, HEAR, SHARED, expect
 from .support import Server, attendee
 
 pytestmark = [pytest.mark.browser, pytest.mark.spread]  # each test has its own room
@@ -26,18 +26,16 @@ PROJECTOR = {"width": 1280, "height": 720}
 NARROW = {"width": 320, "height": 640}
 ARTIFACTS_PREFIX = "console"
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server(tmp_path_factory):
-    require_browser()
-    running = Server(tmp_path_factory.mktemp("console") / "console.db",
-                     "--time-scale", "0.05", "--grace", "60").start()
-    yield running
-    running.stop()
+    """This process's console server (each test makes its own workshop), started once."""
+    return SHARED.server("console", lambda: Server(tmp_path_factory.mktemp("console") / "console.db",
+                                                   "--time-scale", "0.05", "--grace", "60"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser():
-    with playwright_session() as playwright, launched(playwright) as chromium:
+    with SHARED.browser() as chromium:
         yield chromium
 
 

@@ -18,14 +18,11 @@ from .browser_support import (
     CHROMIUM,
     HEAR,
     LAUNCH_ARGS,
+    SHARED,
     Snapshot,
     expect,
     focused,
-    launched,
     list_names,
-    playwright_session,
-    require_browser,
-    start,
     tab_to,
 )
 from .samples import QUESTIONS
@@ -65,27 +62,31 @@ AGENDA = {
 }
 STEP = {step["title"]: index for index, step in enumerate(AGENDA["steps"])}
 
-@pytest.fixture(scope="module")
+def phone_server(tmp_path_factory) -> Server:
+    """This process's server with the phone-check agenda (phones, hold, languages), started once."""
+    def make():
+        folder = tmp_path_factory.mktemp("phone")
+        agendas = folder / "agendas"
+        agendas.mkdir()
+        (agendas / "phone-check.yaml").write_text(yaml.safe_dump(AGENDA, allow_unicode=True),
+                                                  encoding="utf-8")
+        return Server(folder / "phone.db", "--agendas", str(agendas), "--grace", "60")
+    return SHARED.server("phone", make)
+
+
+@pytest.fixture
 def server(tmp_path_factory):
-    require_browser()
-    folder = tmp_path_factory.mktemp("phone")
-    agendas = folder / "agendas"
-    agendas.mkdir()
-    (agendas / "phone-check.yaml").write_text(yaml.safe_dump(AGENDA, allow_unicode=True), encoding="utf-8")
-    running = start(Server(folder / "phone.db", "--agendas", str(agendas), "--grace", "60"))
-    yield running
-    running.stop()
+    return phone_server(tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
-def driver(server):
-    with playwright_session() as playwright:
-        yield playwright
+@pytest.fixture
+def driver():
+    return SHARED.playwright()
 
 
-@pytest.fixture(scope="module")
-def browser(driver):
-    with launched(driver) as chromium:
+@pytest.fixture
+def browser():
+    with SHARED.browser() as chromium:
         yield chromium
 
 
