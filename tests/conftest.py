@@ -32,20 +32,29 @@ def pytest_configure(config):
         tempfile.tempdir = TMPFS
 
 
-def pytest_collection_modifyitems(items):
-    """Run the files that hold browser tests first, then those that start servers, then the rest.
+# The files that are one long unit of work (one story, or tests sharing one server or cluster), with
+# their seconds measured under `make test`: they start first, longest first, each on its own worker.
+LONG_UNITS = {"test_browser.py": 60, "test_faults.py": 46, "test_code_limits.py": 26, "test_cluster.py": 21}
 
-    The process tiers mostly wait (on timers, sleeps, reconnections), so under pytest-xdist
-    (`make test`: --dist loadfile --no-loadscope-reorder, work units in this order) the longest
-    start first and the in-process ones fill the gaps, instead of a browser journey starting last.
-    Within a file the order stays as written: its tests may share a server and a story.
+
+def pytest_collection_modifyitems(items):
+    """Run the long units first, then the other browser tests, then those that start servers, then the rest.
+
+    Under pytest-xdist (`make test`: --dist loadfile --no-loadscope-reorder) a worker takes the next
+    unit of work in this order whenever it runs short, so the longest start at once on different
+    workers, the browser journeys (tests marked `spread` are a unit each) follow, and the in-process
+    files, quick and many, fill the gaps at the end instead of a long unit starting last. Within a
+    file the order stays as written: its tests may share a server and a story.
     """
-    def rank(item) -> int:
-        return 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("server") else 2
+    def rank(item) -> tuple:
+        long = LONG_UNITS.get(item.path.name)
+        if long:
+            return 0, -long
+        return (1 if item.get_closest_marker("browser") else 2 if item.get_closest_marker("server") else 3), 0
 
     file_rank: dict = {}
     for item in items:
-        file_rank[item.path] = min(file_rank.get(item.path, 2), rank(item))
+        file_rank[item.path] = min(file_rank.get(item.path, (3, 0)), rank(item))
     items.sort(key=lambda item: file_rank[item.path])  # stable: each file keeps its own order
 
 
