@@ -32,25 +32,33 @@ def pytest_configure(config):
         tempfile.tempdir = TMPFS
 
 
-# The files that are one long unit of work (one story, or tests sharing one server or cluster), with
-# their seconds measured under `make test`: they start first, longest first, each on its own worker.
-LONG_UNITS = {"test_browser.py": 60, "test_faults.py": 46, "test_code_limits.py": 26, "test_cluster.py": 21}
+# Seconds each file took under `make test` on the 2-core machine (pytest --durations=0, November 2026),
+# for those over ~5 s: the order below starts the longest first. A wrong figure costs balance, never a result.
+SECONDS = {
+    "test_browser.py": 64, "test_faults.py": 55, "test_code_limits.py": 26, "test_cluster.py": 22,
+    "test_browser_hold.py": 18, "test_browser_languages.py": 14, "test_browser_studio_language.py": 8,
+    "test_browser_safety.py": 6, "test_server.py": 15, "test_organizer_access.py": 11, "test_wire.py": 10,
+    "test_clock.py": 8, "test_pdf.py": 12, "test_stateful.py": 9, "test_report.py": 5, "test_fuzzing.py": 5,
+}
+LONG = 20  # a file that is one unit (not `spread`) and takes longer starts before everything else
 
 
 def pytest_collection_modifyitems(items):
-    """Run the long units first, then the other browser tests, then those that start servers, then the rest.
+    """Order the units of work: the long ones, the browser tests, those that start servers, the rest.
 
     Under pytest-xdist (`make test`: --dist loadfile --no-loadscope-reorder) a worker takes the next
-    unit of work in this order whenever it runs short, so the longest start at once on different
-    workers, the browser journeys (tests marked `spread` are a unit each) follow, and the in-process
-    files, quick and many, fill the gaps at the end instead of a long unit starting last. Within a
-    file the order stays as written: its tests may share a server and a story.
+    unit in this order whenever it runs short. So the long units start at once on different workers,
+    the browser journeys follow (a `spread` file's tests are a unit each), then the files that start
+    servers, and the in-process files, quick and many, fill the gaps at the end; within each tier the
+    longest file goes first, so that no long unit starts last. A file's tests keep their order: they
+    may share a server and a story.
     """
     def rank(item) -> tuple:
-        long = LONG_UNITS.get(item.path.name)
-        if long:
-            return 0, -long
-        return (1 if item.get_closest_marker("browser") else 2 if item.get_closest_marker("server") else 3), 0
+        seconds = SECONDS.get(item.path.name, 0)
+        if seconds >= LONG and not spread(str(item.path.relative_to(ROOT))):
+            return 0, -seconds
+        tier = 1 if item.get_closest_marker("browser") else 2 if item.get_closest_marker("server") else 3
+        return tier, -seconds
 
     file_rank: dict = {}
     for item in items:
