@@ -404,6 +404,7 @@ def test_console_and_organizer_pages_are_axe_clean_in_both_themes_and_reflow_at_
     console.get_by_role("button", name="End workshop", exact=True).click()
     link.click()
     expect(organizer.get_by_role("heading", level=1)).to_contain_text(workshop["code"])
+    organizer.wait_for_load_state("load")  # after its module script has put the times in the reader's zone
     assert no_sideways_scroll(organizer) <= 0, "the report scrolls sideways at 320 px"
     ids = organizer.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
     assert len(ids) == len(set(ids)), f"repeated ids: {sorted(i for i in ids if ids.count(i) > 1)}"
