@@ -36,10 +36,11 @@ CLUSTER_PORT ?= 8000
 cluster: $(RUNTIME)
 	$(BIN)/python -m deploy.cluster --workers $(WORKERS) --bind $(HOST) --port $(CLUSTER_PORT)
 
-# The whole pyramid, what CI runs: browsers, real servers, then the in-process app and the pure core.
-# pytest-xdist keeps each file on one worker, in order (its tests may share a server), except files
-# marked `spread`, whose independent tests are shared out (tests/conftest.py); the process tiers
-# mostly wait (the browser tier used 28 s of CPU in 90 s), so 4 workers on 2 cores overlap them.
+# The whole pyramid, what CI runs: the long units, browsers, real servers, then the in-process app and
+# the pure core, longest first in each tier (tests/conftest.py). pytest-xdist keeps each file on one
+# worker, in order (its tests may share a server), except files marked `spread`, whose independent
+# tests are shared out. The suite uses ~160 s of CPU in ~140 s on 2 cores (the browser tier alone 71 s
+# in 88 s): 4 workers overlap the waits; 5 were slower (148 s), every CPU-bound step stretching.
 test: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest -n 4 --dist loadfile --no-loadscope-reorder
