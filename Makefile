@@ -39,8 +39,9 @@ cluster: $(RUNTIME)
 # The whole pyramid, what CI runs: the long units, browsers, real servers, then the in-process app and
 # the pure core, longest first in each tier (tests/conftest.py). pytest-xdist keeps each file on one
 # worker, in order (its tests may share a server), except files marked `spread`, whose independent
-# tests are shared out. The suite uses ~160 s of CPU in ~140 s on 2 cores (the browser tier alone 71 s
-# in 88 s): 4 workers overlap the waits; 5 were slower (148 s), every CPU-bound step stretching.
+# tests are shared out. On 2 cores the suite is bound by CPU: ~160 s as `time` counts it, plus ~100 s in
+# Chromium's renderers, which `time` does not see (the browser tier alone: 180 s of CPU read from /proc),
+# so 4 workers take ~140 s and 5 took longer (148 s), every CPU-bound step stretching.
 test: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest -n 4 --dist loadfile --no-loadscope-reorder
