@@ -36,10 +36,12 @@ CLUSTER_PORT ?= 8000
 cluster: $(RUNTIME)
 	$(BIN)/python -m deploy.cluster --workers $(WORKERS) --bind $(HOST) --port $(CLUSTER_PORT)
 
-# The whole pyramid, what CI runs: browsers, real servers, then the in-process app and the pure core.
-# pytest-xdist keeps each file on one worker, in order (its tests may share a server), except files
-# marked `spread`, whose independent tests are shared out (tests/conftest.py); the process tiers
-# mostly wait (the browser tier used 28 s of CPU in 90 s), so 4 workers on 2 cores overlap them.
+# The whole pyramid, what CI runs: the long units, browsers, real servers, then the in-process app and
+# the pure core, longest first in each tier (tests/conftest.py). pytest-xdist keeps each file on one
+# worker, in order (its tests may share a server), except files marked `spread`, whose independent
+# tests are shared out. On 2 cores the suite is bound by CPU: ~160 s as `time` counts it, plus ~100 s in
+# Chromium's renderers, which `time` does not see (the browser tier alone: 180 s of CPU read from /proc),
+# so 4 workers take ~140 s and 5 took longer (148 s), every CPU-bound step stretching.
 test: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest -n 4 --dist loadfile --no-loadscope-reorder

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,17 +58,6 @@ def start(server: Server, attempts: int = 3) -> Server:
 
 
 @contextmanager
-def playwright_session():
-    """Run Playwright (once Chromium and Playwright are known to be here), its expectations waiting 10 s."""
-    require_browser()
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=10_000)
-    with sync_playwright() as driver:
-        yield driver
-
-
-@contextmanager
 def launched(driver, *args: str):
     """Launch Debian's Chromium with the sandboxed machine's flags (and any more), and close it after."""
     chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=[*LAUNCH_ARGS, *args])
@@ -76,6 +65,70 @@ def launched(driver, *args: str):
         yield chromium
     finally:
         chromium.close()
+
+
+class Shared:
+    """One Playwright, one Chromium and one server of each kind for all the browser tests of a process.
+
+    Launching Chromium costs ~0.75 s of CPU and ~0.7 s, starting a server ~0.5 s of CPU: each browser
+    file did both, and a `spread` file again on every worker it landed on, each time another file ran
+    in between. Tests keep their isolation: each opens its own browser context (cookies, storage) and
+    its own workshop, and `browser()` closes the contexts a test leaves open. Playwright's sync API
+    keeps an asyncio loop in this thread, so conftest calls `close()` before any test that is not a
+    browser test (some call asyncio.run); a browser test after that opens them again.
+    """
+
+    def __init__(self):
+        self.stack: ExitStack | None = None
+        self.driver = None
+        self.chromium = None
+        self.servers: dict[str, Server] = {}
+
+    def playwright(self):
+        """Return this process's Playwright, started on first use, its expectations waiting 10 s."""
+        if self.driver is None:
+            require_browser()
+            from playwright.sync_api import expect, sync_playwright
+
+            expect.set_options(timeout=10_000)
+            self.stack = ExitStack()
+            self.driver = self.stack.enter_context(sync_playwright())
+        return self.driver
+
+    @contextmanager
+    def browser(self):
+        """Lend this process's Chromium; when it comes back, close the contexts opened meanwhile."""
+        if self.chromium is None:
+            driver = self.playwright()
+            self.chromium = self.stack.enter_context(launched(driver))
+        chromium = self.chromium
+        before = set(chromium.contexts)
+        try:
+            yield chromium
+        finally:
+            for context in chromium.contexts:
+                if context not in before:
+                    context.close()
+
+    def server(self, kind: str, make) -> Server:
+        """Return the server of this kind, made by `make()` (not yet started) and started on first use."""
+        running = self.servers.get(kind)
+        if running is None or running.process.poll() is not None:
+            require_browser()
+            running = self.servers[kind] = start(make())
+        return running
+
+    def close(self) -> None:
+        """Stop the servers, Chromium and Playwright (Chromium before the Playwright that drives it)."""
+        servers, self.servers = self.servers, {}
+        for running in servers.values():
+            running.stop()
+        stack, self.stack, self.driver, self.chromium = self.stack, None, None, None
+        if stack is not None:
+            stack.close()
+
+
+SHARED = Shared()
 
 
 def expect(locator):

@@ -12,6 +12,7 @@ from workshop.core.agenda import load_agenda
 from workshop.shell.events import socketio
 
 from . import support
+from .browser_support import SHARED
 from .in_process import make_app
 from .support import ROOT, Server
 
@@ -31,20 +32,37 @@ def pytest_configure(config):
         tempfile.tempdir = TMPFS
 
 
-def pytest_collection_modifyitems(items):
-    """Run the files that hold browser tests first, then those that start servers, then the rest.
+# Seconds each file took under `make test` on the 2-core machine (pytest --durations=0, November 2026),
+# for those over ~5 s: the order below starts the longest first. A wrong figure costs balance, never a result.
+SECONDS = {
+    "test_browser.py": 64, "test_faults.py": 55, "test_code_limits.py": 26, "test_cluster.py": 22,
+    "test_browser_hold.py": 18, "test_browser_languages.py": 14, "test_browser_studio_language.py": 8,
+    "test_browser_safety.py": 6, "test_server.py": 15, "test_organizer_access.py": 11, "test_wire.py": 10,
+    "test_clock.py": 8, "test_pdf.py": 12, "test_stateful.py": 9, "test_report.py": 5, "test_fuzzing.py": 5,
+}
+LONG = 20  # a file that is one unit (not `spread`) and takes longer starts before everything else
 
-    The process tiers mostly wait (on timers, sleeps, reconnections), so under pytest-xdist
-    (`make test`: --dist loadfile --no-loadscope-reorder, work units in this order) the longest
-    start first and the in-process ones fill the gaps, instead of a browser journey starting last.
-    Within a file the order stays as written: its tests may share a server and a story.
+
+def pytest_collection_modifyitems(items):
+    """Order the units of work: the long ones, the browser tests, those that start servers, the rest.
+
+    Under pytest-xdist (`make test`: --dist loadfile --no-loadscope-reorder) a worker takes the next
+    unit in this order whenever it runs short. So the long units start at once on different workers,
+    the browser journeys follow (a `spread` file's tests are a unit each), then the files that start
+    servers, and the in-process files, quick and many, fill the gaps at the end; within each tier the
+    longest file goes first, so that no long unit starts last. A file's tests keep their order: they
+    may share a server and a story.
     """
-    def rank(item) -> int:
-        return 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("server") else 2
+    def rank(item) -> tuple:
+        seconds = SECONDS.get(item.path.name, 0)
+        if seconds >= LONG and not spread(str(item.path.relative_to(ROOT))):
+            return 0, -seconds
+        tier = 1 if item.get_closest_marker("browser") else 2 if item.get_closest_marker("server") else 3
+        return tier, -seconds
 
     file_rank: dict = {}
     for item in items:
-        file_rank[item.path] = min(file_rank.get(item.path, 2), rank(item))
+        file_rank[item.path] = min(file_rank.get(item.path, (3, 0)), rank(item))
     items.sort(key=lambda item: file_rank[item.path])  # stable: each file keeps its own order
 
 
@@ -81,8 +99,19 @@ def pytest_xdist_make_scheduler(config, log):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    """Let only tests marked `server` or `browser` start a real process (see support.Server.start)."""
+    """Let only tests marked `server` or `browser` start a real process (see support.Server.start).
+
+    Before a test that is not a browser test, close what the browser tests share (browser_support.SHARED):
+    its Playwright holds an asyncio loop that asyncio.run would refuse, and its servers are not needed.
+    """
     support.PROCESS_ALLOWED = any(item.get_closest_marker(mark) for mark in PROCESS_TIERS)
+    if not item.get_closest_marker("browser"):
+        SHARED.close()
+
+
+def pytest_sessionfinish(session):
+    """Close what the browser tests shared, if the last test was one."""
+    SHARED.close()
 
 
 @pytest.fixture

@@ -24,14 +24,13 @@ from .browser_support import (
     CONSOLE_DIGITS,
     DESKTOP,
     PHONE_DIGITS,
+    SHARED,
     Audit,
     Snapshot,
     displayed_agrees,
     expect,
     flip_deadline,
-    launched,
     list_names,
-    playwright_session,
     record_flips,
     require_browser,
 )
@@ -119,8 +118,8 @@ def audit():
 
 @pytest.fixture(scope="module")
 def journey(live_server, audit):
-    with playwright_session() as playwright, launched(playwright) as browser:
-        yield Journey(playwright, browser, live_server, audit)
+    with SHARED.browser() as browser:
+        yield Journey(SHARED.playwright(), browser, live_server, audit)
 
 
 # -- what a phone should show ------------------------------------------------------------------------------
@@ -338,21 +337,8 @@ def test_a_reloaded_phone_and_a_phone_offline_for_10_s_come_back_to_the_same_par
 
 
 @chapter
-def test_a_turn_that_runs_out_moves_every_phone_on_and_the_triads_c_speaks(journey):
-    console = journey.console
-    # Nobody presses Skip: the server ends turn B at its deadline.
-    expect(console.locator("#turn-info")).to_have_text("C speaks, A and B listen · Turn 3 of 4",
-                                                       timeout=40_000)
-    snapshot = journey.snapshot()
-    assert snapshot.room["phase"]["speaker"] == "C"
-    for name, page in journey.named_phones():
-        shows_its_round(page, snapshot, name)
-    c = next(i for i, n in enumerate(NAMES) if snapshot.group_of(n)["role"] == "C")
-    expect(journey.phones[c].locator(".role-heading")).to_have_text("You speak")
-
-
-@chapter
 def test_a_message_from_the_console_shows_on_every_phone(journey):
+    # Sent while turn B runs on: the next chapter waits for its end anyway (a message outlives a turn).
     console = journey.console
     console.get_by_label("Message shown on every phone").fill(MESSAGE)
     console.locator("#message-form").get_by_role("button", name="Send", exact=True).click()
@@ -364,6 +350,20 @@ def test_a_message_from_the_console_shows_on_every_phone(journey):
     press(console, "Clear")
     for page in journey.phones:
         expect(page.locator("#banner")).to_be_hidden()
+
+
+@chapter
+def test_a_turn_that_runs_out_moves_every_phone_on_and_the_triads_c_speaks(journey):
+    console = journey.console
+    # Nobody presses Skip: the server ends turn B at its deadline.
+    expect(console.locator("#turn-info")).to_have_text("C speaks, A and B listen · Turn 3 of 4",
+                                                       timeout=40_000)
+    snapshot = journey.snapshot()
+    assert snapshot.room["phase"]["speaker"] == "C"
+    for name, page in journey.named_phones():
+        shows_its_round(page, snapshot, name)
+    c = next(i for i, n in enumerate(NAMES) if snapshot.group_of(n)["role"] == "C")
+    expect(journey.phones[c].locator(".role-heading")).to_have_text("You speak")
 
 
 @chapter

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .browser_support import AXE, DESKTOP, HEAR, expect, launched, playwright_session, require_browser
+from .browser_support import AXE, DESKTOP, HEAR, SHARED, expect
 from .support import Server, attendee
 
 pytestmark = [pytest.mark.browser, pytest.mark.spread]  # each test has its own room
@@ -26,18 +26,16 @@ PROJECTOR = {"width": 1280, "height": 720}
 NARROW = {"width": 320, "height": 640}
 ARTIFACTS_PREFIX = "console"
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server(tmp_path_factory):
-    require_browser()
-    running = Server(tmp_path_factory.mktemp("console") / "console.db",
-                     "--time-scale", "0.05", "--grace", "60").start()
-    yield running
-    running.stop()
+    """This process's console server (each test makes its own workshop), started once."""
+    return SHARED.server("console", lambda: Server(tmp_path_factory.mktemp("console") / "console.db",
+                                                   "--time-scale", "0.05", "--grace", "60"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser():
-    with playwright_session() as playwright, launched(playwright) as chromium:
+    with SHARED.browser() as chromium:
         yield chromium
 
 
@@ -406,6 +404,7 @@ def test_console_and_organizer_pages_are_axe_clean_in_both_themes_and_reflow_at_
     console.get_by_role("button", name="End workshop", exact=True).click()
     link.click()
     expect(organizer.get_by_role("heading", level=1)).to_contain_text(workshop["code"])
+    organizer.wait_for_load_state("load")  # after its module script has put the times in the reader's zone
     assert no_sideways_scroll(organizer) <= 0, "the report scrolls sideways at 320 px"
     ids = organizer.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
     assert len(ids) == len(set(ids)), f"repeated ids: {sorted(i for i in ids if ids.count(i) > 1)}"

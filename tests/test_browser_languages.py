@@ -8,11 +8,10 @@ header and navigator.languages). Screens are photographed into artifacts/lang-*.
 from __future__ import annotations
 
 import pytest
-import yaml
 
-from .browser_support import ARTIFACTS, AXE, BLOCKING, CHROMIUM, LAUNCH_ARGS, require_browser
-from .support import Server, attendee, facilitator
-from .test_browser_phone import AGENDA, STEP
+from .browser_support import ARTIFACTS, AXE, BLOCKING, SHARED
+from .support import attendee, facilitator
+from .test_browser_phone import STEP, phone_server
 
 pytestmark = pytest.mark.browser
 
@@ -20,29 +19,16 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 860}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server(tmp_path_factory):
-    require_browser()
-    folder = tmp_path_factory.mktemp("languages")
-    agendas = folder / "agendas"
-    agendas.mkdir()
-    (agendas / "phone-check.yaml").write_text(yaml.safe_dump(AGENDA, allow_unicode=True), encoding="utf-8")
-    running = Server(folder / "languages.db", "--agendas", str(agendas)).start()
-    yield running
-    running.stop()
+    """The phone tests' server: it offers the same phone-check agenda."""
+    return phone_server(tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=10_000)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+@pytest.fixture
+def browser():
+    with SHARED.browser() as chromium:
+        yield chromium
 
 
 def expect(locator):

@@ -18,14 +18,11 @@ from .browser_support import (
     CHROMIUM,
     HEAR,
     LAUNCH_ARGS,
+    SHARED,
     Snapshot,
     expect,
     focused,
-    launched,
     list_names,
-    playwright_session,
-    require_browser,
-    start,
     tab_to,
 )
 from .samples import QUESTIONS
@@ -65,27 +62,31 @@ AGENDA = {
 }
 STEP = {step["title"]: index for index, step in enumerate(AGENDA["steps"])}
 
-@pytest.fixture(scope="module")
+def phone_server(tmp_path_factory) -> Server:
+    """This process's server with the phone-check agenda (phones, hold, languages), started once."""
+    def make():
+        folder = tmp_path_factory.mktemp("phone")
+        agendas = folder / "agendas"
+        agendas.mkdir()
+        (agendas / "phone-check.yaml").write_text(yaml.safe_dump(AGENDA, allow_unicode=True),
+                                                  encoding="utf-8")
+        return Server(folder / "phone.db", "--agendas", str(agendas), "--grace", "60")
+    return SHARED.server("phone", make)
+
+
+@pytest.fixture
 def server(tmp_path_factory):
-    require_browser()
-    folder = tmp_path_factory.mktemp("phone")
-    agendas = folder / "agendas"
-    agendas.mkdir()
-    (agendas / "phone-check.yaml").write_text(yaml.safe_dump(AGENDA, allow_unicode=True), encoding="utf-8")
-    running = start(Server(folder / "phone.db", "--agendas", str(agendas), "--grace", "60"))
-    yield running
-    running.stop()
+    return phone_server(tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
-def driver(server):
-    with playwright_session() as playwright:
-        yield playwright
+@pytest.fixture
+def driver():
+    return SHARED.playwright()
 
 
-@pytest.fixture(scope="module")
-def browser(driver):
-    with launched(driver) as chromium:
+@pytest.fixture
+def browser():
+    with SHARED.browser() as chromium:
         yield chromium
 
 
@@ -241,6 +242,13 @@ COUNTDOWN_CONTRAST = """() => {
 }"""
 
 
+# Wait for the transitions the new colour scheme started (0.15 s; getAnimations first applies the new styles),
+# not for the countdown's fill, which glides on while the turn runs, nor for endless animations (a pulse).
+SETTLED = """() => Promise.all(document.getAnimations()
+  .filter((move) => move instanceof CSSTransition && move.transitionProperty !== 'width')
+  .map((move) => move.finished.catch(() => null)))"""
+
+
 class Camera:
     """Screenshots at 320x568 in light and dark, each audited with axe-core."""
 
@@ -254,7 +262,7 @@ class Camera:
         ARTIFACTS.mkdir(exist_ok=True)
         for scheme in ("light", "dark"):
             page.emulate_media(color_scheme=scheme)
-            page.wait_for_timeout(400)  # past the buttons' colour transition
+            page.evaluate(SETTLED)  # past the buttons' colour transitions
             name = f"phone-{screen}-{scheme}"
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
             no_sideways_scroll(page, name)

@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from .browser_support import launched, playwright_session
+from .browser_support import SHARED
 from .support import attendee, facilitator
 
 pytestmark = pytest.mark.browser
@@ -16,9 +16,9 @@ HOSTILE = [
 ORGANIZER = "organizer-key-for-tests"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser():
-    with playwright_session() as playwright, launched(playwright) as chromium:
+    with SHARED.browser() as chromium:
         yield chromium
 
 

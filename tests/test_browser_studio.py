@@ -22,12 +22,9 @@ from .browser_support import (
     BLOCKING,
     DESKTOP,
     PHONE,
+    SHARED,
     expect,
     focused,
-    launched,
-    playwright_session,
-    require_browser,
-    start,
 )
 from .support import ROOT, Server, attendee, facilitator
 
@@ -36,22 +33,26 @@ pytestmark = [pytest.mark.browser, pytest.mark.spread]  # each test has its own 
 PROMPT = "What is alive in you tonight?"
 
 
-@pytest.fixture(scope="module")
+def studio_server(tmp_path_factory) -> Server:
+    """This process's server over a copy of the agendas folder (studio, studio language), started once."""
+    def make():
+        folder = tmp_path_factory.mktemp("studio")
+        agendas = folder / "agendas"
+        shutil.copytree(ROOT / "agendas", agendas)
+        made = Server(folder / "studio.db", "--agendas", str(agendas), "--grace", "60")
+        made.agendas = agendas
+        return made
+    return SHARED.server("studio", make)
+
+
+@pytest.fixture
 def server(tmp_path_factory):
-    require_browser()
-    folder = tmp_path_factory.mktemp("studio")
-    agendas = folder / "agendas"
-    shutil.copytree(ROOT / "agendas", agendas)
-    running = Server(folder / "studio.db", "--agendas", str(agendas), "--grace", "60")
-    running.agendas = agendas
-    start(running)
-    yield running
-    running.stop()
+    return studio_server(tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
-def browser(server):
-    with playwright_session() as playwright, launched(playwright) as chromium:
+@pytest.fixture
+def browser():
+    with SHARED.browser() as chromium:
         yield chromium
 
 

@@ -6,15 +6,14 @@ artifacts/studio-language-*.png.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 import requests
 
-from .browser_support import ARTIFACTS, AXE, BLOCKING, DESKTOP, expect, launched, playwright_session, start
-from .support import ROOT, Server
+from .browser_support import ARTIFACTS, AXE, BLOCKING, DESKTOP, SHARED, expect
+from .test_browser_studio import studio_server
 
 pytestmark = pytest.mark.browser
 
@@ -34,19 +33,15 @@ HUGS = """(node) => {
 }"""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("studio-language")
-    shutil.copytree(ROOT / "agendas", folder / "agendas")
-    running = Server(folder / "studio.db", "--agendas", str(folder / "agendas"), "--grace", "60")
-    start(running)
-    yield running
-    running.stop()
+    """The studio tests' server: the same copy of the agendas folder."""
+    return studio_server(tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
-def browser(server):
-    with playwright_session() as playwright, launched(playwright) as chromium:
+@pytest.fixture
+def browser():
+    with SHARED.browser() as chromium:
         yield chromium
 
 
