@@ -76,7 +76,7 @@ export class Countdown {
     this.digits.textContent = formatMs(ms);
     this.el.dataset.state = timer.state;
     const total = timer.duration_ms || 0;
-    this.fill.style.width = total ? `${Math.min(100, (ms / total) * 100).toFixed(2)}%` : "0%";
+    this.fill.style.transform = `scaleX(${total ? Math.min(1, ms / total).toFixed(4) : 0})`;
     this.caption.textContent = {
       idle: t("Not started yet"), paused: t("Paused"), done: t("Time is up"),
     }[timer.state] || (ms > 0 ? t("left") : t("Time is up"));
