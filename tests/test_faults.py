@@ -111,7 +111,19 @@ class Bot:
                                transports=["websocket"], wait_timeout=30)
 
     async def call(self, event: str, data: dict | None = None, timeout: float = 10) -> dict:
-        return await self.sio.call(event, data or {}, timeout=timeout)
+        """Send and wait for the acknowledgement; between a drop and the reconnection, wait to be back.
+
+        python-socketio refuses to send (BadNamespaceError) before anything leaves, so waiting and
+        sending once connected is what a phone does, and nothing is sent twice.
+        """
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            try:
+                return await self.sio.call(event, data or {}, timeout=timeout)
+            except socketio.exceptions.BadNamespaceError:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.05)
 
 
 class Crowd:
