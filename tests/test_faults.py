@@ -418,8 +418,11 @@ async def _storm(server: Server, code: str, n: int) -> dict:
         assert all(bot.you["attendee"]["id"] == ids[bot.name] for bot in crowd.bots)
         view = requests.get(server.url + "/healthz", timeout=5).json()
         assert view == {"ok": True}
-        assert rows(server.db, "SELECT count(*) FROM attendees WHERE code = ? AND status = 'present'",
-                    code)[0][0] == n
+        # Every one of them is present in the database, once any phone the storm dropped again (a
+        # ping missed on a saturated machine) is back.
+        present = "SELECT count(*) FROM attendees WHERE code = ? AND status = 'present'"
+        await asyncio.to_thread(wait_until, lambda: rows(server.db, present, code)[0][0] == n, 30,
+                                what="every phone present in the database")
         assert client_storm_s < 30 and restart_storm_s < 30
         return {"clients": n, "first_join_and_connect_s": round(first_s, 2),
                 "all_reconnect_at_once_s": round(client_storm_s, 2),
