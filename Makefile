@@ -39,9 +39,9 @@ cluster: $(RUNTIME)
 # The whole pyramid, what CI runs: the long units, browsers, real servers, then the in-process app and
 # the pure core, longest first in each tier (tests/conftest.py). pytest-xdist keeps each file on one
 # worker, in order (its tests may share a server), except files marked `spread`, whose independent
-# tests are shared out. On 2 cores the suite is bound by CPU: ~160 s as `time` counts it, plus ~100 s in
-# Chromium's renderers, which `time` does not see (the browser tier alone: 180 s of CPU read from /proc),
-# so 4 workers take ~140 s and 5 took longer (148 s), every CPU-bound step stretching.
+# tests are shared out. On 2 cores the suite is bound by CPU: ~250 s of it (read from /proc/stat, which
+# also sees Chromium's renderers that `time` misses: pytest ~75 s, Chromium ~100 s, servers ~45 s), so
+# 4 workers take ~136 s and 5 or 6 take longer (148 s, 180 s), every CPU-bound step stretching.
 test: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest -n 4 --dist loadfile --no-loadscope-reorder
