@@ -11,7 +11,7 @@ import pytest
 
 from .browser_support import ARTIFACTS, AXE, BLOCKING, SHARED
 from .support import attendee, facilitator
-from .test_browser_phone import STEP, phone_server
+from .test_browser_phone import STEP, Room, phone_server
 
 pytestmark = pytest.mark.browser
 
@@ -49,8 +49,12 @@ def audit(page, name: str) -> None:
     assert not blocking, f"{name}: {blocking}"
 
 
-class Workshop:
-    """A workshop with a facilitator connection, two Socket.IO attendees and one browser phone."""
+class Workshop(Room):
+    """A workshop with a facilitator connection, two Socket.IO attendees and one browser phone.
+
+    The phone check's room (`send`, `close`), with a phone in a given language and a name written
+    right to left among the others.
+    """
 
     def __init__(self, server, browser, locale: str, **extra):
         self.workshop = server.create_workshop("phone-check", **extra)
@@ -62,10 +66,6 @@ class Workshop:
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 
-    def send(self, event, **payload):
-        ack = self.facilitator.send(event, payload)
-        assert ack.get("ok"), f"{event}: {ack}"
-
     def to_round(self):
         """Everyone agrees, pairs form and the first turn runs."""
         self.send("go_to_step", index=STEP["Three agreements"])
@@ -74,12 +74,6 @@ class Workshop:
         self.page.get_by_role("button", name=self.agree).click()
         self.send("go_to_step", index=STEP["Round 1: Arriving"])
         self.send("start_timer")
-
-    def close(self):
-        self.context.close()
-        for phone in [*self.others, self.facilitator]:
-            phone.close()
-        assert not self.errors, "\n".join(self.errors)
 
 
 @pytest.fixture
