@@ -323,10 +323,14 @@ def test_a_worker_serves_its_proxy_on_a_private_unix_socket_that_replaces_a_stal
     from .support import Server
 
     path = tmp_path / "workshop.sock"
-    path.write_text("left by a crash")
+    stale = sockets.socket(sockets.AF_UNIX)
+    stale.bind(str(path))  # what a killed server leaves: a socket file nobody answers on
+    stale.close()
+    stale_inode = path.stat().st_ino
     server = Server(tmp_path / "workshop.db", "--unix-socket", str(path)).start()
     try:
-        assert stat.S_ISSOCK(path.stat().st_mode), "the stale file was replaced by the socket"
+        assert stat.S_ISSOCK(path.stat().st_mode) and path.stat().st_ino != stale_inode, \
+            "the stale file was replaced by the socket"
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, "only the server's own user may connect"
         with sockets.socket(sockets.AF_UNIX) as link:
             link.settimeout(5)
@@ -337,5 +341,38 @@ def test_a_worker_serves_its_proxy_on_a_private_unix_socket_that_replaces_a_stal
                 answer += chunk
         assert answer.startswith(b"HTTP/1.1 200") and b'"ok":true' in answer
         assert requests.get(server.url + "/healthz", timeout=5).ok, "the TCP port still serves"
+    finally:
+        server.stop()
+
+
+def test_a_unix_socket_path_naming_a_file_or_a_live_server_stops_the_new_one_and_deletes_nothing(tmp_path):
+    import socket as sockets
+    import subprocess
+    import sys
+
+    from .support import ROOT, Server
+
+    def refused(path) -> str:
+        run = subprocess.run([sys.executable, "-m", "workshop", "--host", "127.0.0.1",
+                              "--port", str(free_port()), "--db", str(tmp_path / "other.db"),
+                              "--unix-socket", str(path)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=30,
+                             env={**os.environ, "WORKSHOP_INSTANCE": str(tmp_path / "instance")})
+        assert run.returncode != 0
+        return run.stderr
+
+    mistyped = tmp_path / "workshop.db"
+    mistyped.write_bytes(b"SQLite format 3\x00 precious")
+    assert "it is a file, not a socket" in refused(mistyped)
+    assert mistyped.read_bytes() == b"SQLite format 3\x00 precious", "the file is untouched"
+
+    path = tmp_path / "live.sock"
+    server = Server(tmp_path / "live.db", "--unix-socket", str(path)).start()
+    try:
+        assert "a server is answering there" in refused(path)
+        with sockets.socket(sockets.AF_UNIX) as link:
+            link.settimeout(5)
+            link.connect(str(path))  # the first server still has its socket
+        assert not (tmp_path / "other.db").exists(), "the second server stopped before its database"
     finally:
         server.stop()

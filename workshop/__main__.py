@@ -18,6 +18,7 @@ import gc  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
+import stat  # noqa: E402
 import sys  # noqa: E402
 import textwrap  # noqa: E402
 
@@ -106,6 +107,7 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("workshop").setLevel(logging.INFO)
     listener = listen(args.host, args.port)
+    proxied = listen_unix(args.unix_socket) if args.unix_socket else None
     port = listener.getsockname()[1]
     lan = links.lan_url(args.host, port)
     overrides = {"ASYNC_MODE": "eventlet", "LAN_URL": lan, "LISTEN_HOST": args.host}
@@ -127,9 +129,9 @@ def main(argv=None) -> None:
     warning = links.advice(base, args.host)
     if warning:
         print("\n" + textwrap.fill(warning, 96, initial_indent="  ", subsequent_indent="  "), flush=True)
-    if args.unix_socket:
-        eventlet.spawn(eventlet.wsgi.server, listen_unix(args.unix_socket), app,
-                       max_size=args.max_connections, log_output=args.access_log)
+    if proxied is not None:
+        eventlet.spawn(eventlet.wsgi.server, proxied, app, max_size=args.max_connections,
+                       log_output=args.access_log)
     eventlet.wsgi.server(listener, app, max_size=args.max_connections, log_output=args.access_log)
 
 
@@ -166,9 +168,23 @@ def listen(host: str, port: int):
 
 
 def listen_unix(path: str):
-    """Take a Unix socket readable and writable by this user only, replacing a stale one left by a crash."""
-    if os.path.exists(path):
-        os.unlink(path)
+    """Take a Unix socket readable and writable by this user only, replacing a stale one left by a crash.
+
+    Only a socket nobody answers on is replaced: a path to any other file (a typo naming the
+    database) or to a live server's socket stops this server instead.
+    """
+    if os.path.lexists(path):
+        if not stat.S_ISSOCK(os.lstat(path).st_mode):
+            sys.exit(f"Cannot serve on {path}: it is a file, not a socket. Choose another --unix-socket.")
+        probe = socket.socket(socket.AF_UNIX)
+        try:
+            probe.connect(path)
+        except OSError:
+            os.unlink(path)  # left by a server that stopped without removing it
+        else:
+            sys.exit(f"Cannot serve on {path}: a server is answering there. Choose another --unix-socket.")
+        finally:
+            probe.close()
     old = os.umask(0o177)
     try:
         return eventlet.listen(path, socket.AF_UNIX, backlog=2048)
