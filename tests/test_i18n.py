@@ -258,7 +258,8 @@ def test_the_javascript_catalog_is_the_same_gettext_catalog_with_the_arabic_plur
     assert data["dir"] == "rtl" and data["plural"] == ["zero", "one", "two", "few", "many", "other"]
     assert data["messages"]["We’re done"] == "انتهينا"
     assert len(data["messages"]["{n} minute left"]) == 6
-    assert app.test_client().get("/i18n/xx.json").status_code == 404
+    unknown = app.test_client().get("/i18n/xx.json")
+    assert unknown.status_code == 404 and unknown.get_json()["code"] == "not_found"
 
 
 def test_the_servers_sentences_follow_the_connections_language_and_keep_their_code(app):

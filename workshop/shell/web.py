@@ -54,9 +54,9 @@ HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
 def is_json_api() -> bool:
-    """Tell whether this request went to the JSON API (whose every answer is JSON)."""
-    return request.path.startswith("/api/") or (request.path.startswith("/reports/")
-                                                 and request.path.endswith("/unlock"))
+    """Tell whether this request went to the JSON API or a catalog (whose every answer is JSON)."""
+    return request.path.startswith(("/api/", "/i18n/")) or (request.path.startswith("/reports/")
+                                                            and request.path.endswith("/unlock"))
 
 
 @bp.app_errorhandler(HTTPException)
