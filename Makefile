@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 0.0.0.0
 PORT ?= 5000
 
-.PHONY: run test test-fast lint bench bench-quick bench-cluster cluster clean messages translations
+.PHONY: run test test-fast screenshots lint bench bench-quick bench-cluster cluster clean messages translations
 
 # One stamp per set: `make run` installs only what the server needs ($(RUNTIME)); `make test` adds the
 # tools ($(STAMP)), and a `make run` after it finds both sets in place and installs nothing.
@@ -49,6 +49,11 @@ test: $(STAMP)
 # The first two tiers only (the pure core and the app in process; no server, no browser).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not server and not browser"
+
+# The browser journeys again, photographing every screen they audit into artifacts/*.png (light and
+# dark, phone and desktop) for a person to look at; `make test` takes no screenshots.
+screenshots: $(STAMP)
+	WORKSHOP_SCREENSHOTS=1 $(BIN)/python -m pytest -n 4 --dist loadfile --no-loadscope-reorder -m browser
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

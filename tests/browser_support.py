@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from contextlib import ExitStack, contextmanager
@@ -13,6 +14,11 @@ import requests
 
 from .support import ROOT, Phone, Server
 
+# Debian's chromium-headless-shell is Chromium's own headless build (the same source package and version
+# as the chromium people run: Blink, V8, layout, accessibility tree) without the desktop browser around it;
+# a page costs it about two thirds of the CPU. It lacks the Screen Wake Lock API, so the tests of the
+# phone's wake lock launch Debian's chromium itself.
+HEADLESS_SHELL = Path("/usr/bin/chromium-headless-shell")
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -30,9 +36,10 @@ CONSOLE_DIGITS = "#timer-clock .countdown-digits"
 def require_browser() -> None:
     """Skip without Chromium or Playwright; in CI (env CI set) fail instead: CI never goes green blind."""
     problem = None
-    if not CHROMIUM.exists():
-        problem = (f"{CHROMIUM} is missing: the browser tests need Debian's chromium package "
-                   "(apt-get install chromium)")
+    missing = [str(path) for path in (HEADLESS_SHELL, CHROMIUM) if not path.exists()]
+    if missing:
+        problem = (f"{' and '.join(missing)} missing: the browser tests need Debian's packages "
+                   "chromium-headless-shell and chromium (apt-get install chromium-headless-shell chromium)")
     else:
         try:
             import playwright.sync_api  # noqa: F401
@@ -58,9 +65,9 @@ def start(server: Server, attempts: int = 3) -> Server:
 
 
 @contextmanager
-def launched(driver, *args: str):
+def launched(driver, *args: str, executable: Path = HEADLESS_SHELL):
     """Launch Debian's Chromium with the sandboxed machine's flags (and any more), and close it after."""
-    chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=[*LAUNCH_ARGS, *args])
+    chromium = driver.chromium.launch(executable_path=str(executable), args=[*LAUNCH_ARGS, *args])
     try:
         yield chromium
     finally:
@@ -176,18 +183,59 @@ def tab_to(page, target: str, limit: int = 25, back: bool = False) -> None:
 # -- accessibility and screenshots ---------------------------------------------------------------------
 
 
+SCREENSHOTS = os.environ.get("WORKSHOP_SCREENSHOTS", "") not in ("", "0")
+
+
+def photograph(page, name: str, *, full_page: bool = True) -> None:
+    """Save what `page` shows as artifacts/<name>.png, when screenshots are asked for.
+
+    A screenshot asserts nothing: it is there for a person to look at (`make screenshots` runs the
+    browser journeys with WORKSHOP_SCREENSHOTS=1). Encoding a tall page's PNG is the dearest thing
+    Chromium does in these journeys, so `make test` takes none.
+    """
+    if SCREENSHOTS:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+AXE_HOW = ("axe-core is injected with page.evaluate(source): the pages' CSP (script-src 'self') blocks "
+           "page.add_script_tag, while evaluate runs in the page without a CSP exception")
+
+
+@functools.cache
+def axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(page, name: str) -> list[dict]:
+    """Run axe-core on what `page` shows and return its violations; fail if it checked nothing."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(axe_source())
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert result["passes"], f"axe checked nothing on {name}"
+    return result["violations"]
+
+
+def describe(name: str, violation: dict, targets: int = 5) -> str:
+    nodes = [node["target"] for node in violation["nodes"]][:targets]
+    return f"{name}: {violation['id']} ({violation['impact']}) {violation['help']} -> {nodes}"
+
+
+def blocking_violations(page, name: str) -> list[str]:
+    """The serious or critical axe violations on what `page` shows, each described in a line."""
+    return [describe(name, v) for v in axe_violations(page, name) if v["impact"] in BLOCKING]
+
+
 @dataclass
 class Audit:
-    """Every screen audited and photographed, and the serious or critical axe violations found."""
+    """Every screen audited (photographed when asked), and the serious or critical axe violations found."""
 
     screens: list[str] = field(default_factory=list)
     blocking: list[str] = field(default_factory=list)
-    axe_source: str = ""
-    how = ("axe-core is injected with page.evaluate(source): the pages' CSP (script-src 'self') blocks "
-           "page.add_script_tag, while evaluate runs in the page without a CSP exception")
+    how = AXE_HOW
 
     def check(self, page, screen: str, *, other_size: bool = True) -> None:
-        """Screenshot and audit `page` at its size, then at the other size (phone <-> desktop)."""
+        """Audit `page` at its size, then at the other size (phone <-> desktop)."""
         size = page.viewport_size
         small = size["width"] < 800
         self._one(page, f"{screen}-{'phone' if small else 'desktop'}")
@@ -199,18 +247,10 @@ class Audit:
                 page.set_viewport_size(size)
 
     def _one(self, page, name: str) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"browser-{name}.png"), full_page=True)
-        if not self.axe_source:
-            self.axe_source = AXE.read_text(encoding="utf-8")
-        if not page.evaluate("typeof window.axe === 'object'"):
-            page.evaluate(self.axe_source)
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        assert result["passes"], f"axe checked nothing on {name}"
+        photograph(page, f"browser-{name}")
         self.screens.append(name)
-        for violation in result["violations"]:
-            targets = [node["target"] for node in violation["nodes"]][:5]
-            line = f"{name}: {violation['id']} ({violation['impact']}) {violation['help']} -> {targets}"
+        for violation in axe_violations(page, name):
+            line = describe(name, violation)
             print("axe", line)
             if violation["impact"] in BLOCKING:
                 self.blocking.append(line)

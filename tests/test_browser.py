@@ -2,8 +2,8 @@
 
 The tests run in order and share one server, one Chromium and one room: each is a chapter of the same
 journey, and a chapter after a failed one is skipped (the first failure is the one to read). Screens are
-photographed into artifacts/browser-*.png and audited with axe-core at phone and desktop sizes; the last
-test fails on any serious or critical violation found on the way.
+audited with axe-core at phone and desktop sizes (and with `make screenshots` photographed into
+artifacts/browser-*.png); the last test fails on any serious or critical violation found on the way.
 """
 
 from __future__ import annotations

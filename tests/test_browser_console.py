@@ -1,8 +1,8 @@
 """The facilitator's console, the projector and the organizer pages in real Chromium.
 
 Keyboard only: focus stays on the control used after every command. One polite live region says what
-changed, once. The projector's own URL never shows or receives a name. Screens are photographed into
-artifacts/console-*.png in light and dark, and audited with axe-core.
+changed, once. The projector's own URL never shows or receives a name. Screens are audited with axe-core
+in light and dark (and with `make screenshots` photographed into artifacts/console-*.png).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .browser_support import AXE, DESKTOP, HEAR, SHARED, expect
+from .browser_support import DESKTOP, HEAR, SHARED, axe_violations, describe, expect, photograph
 from .support import Server, attendee
 
 pytestmark = [pytest.mark.browser, pytest.mark.spread]  # each test has its own room
@@ -74,25 +74,13 @@ def press_key_on(page, control_id: str, key: str = "Enter") -> None:
     page.keyboard.press(key)
 
 
-def axe_violations(page) -> list[str]:
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert result["passes"], "axe checked nothing"
-    return [f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:4]}"
-            for v in result["violations"]]
-
-
 def photograph_and_audit(page, name: str, found: dict) -> None:
-    """Screenshot the page into artifacts/ and keep its axe violations under `name`, in both themes."""
-    from .browser_support import ARTIFACTS
-
-    ARTIFACTS.mkdir(exist_ok=True)
+    """Audit the page in both themes (photographed when asked), keeping its violations under `name`."""
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         page.wait_for_timeout(100)
-        page.screenshot(path=str(ARTIFACTS / f"{ARTIFACTS_PREFIX}-{name}-{scheme}.png"), full_page=True)
-        found[f"{name}-{scheme}"] = axe_violations(page)
+        photograph(page, f"{ARTIFACTS_PREFIX}-{name}-{scheme}")
+        found[f"{name}-{scheme}"] = [describe(name, v, 4) for v in axe_violations(page, name)]
     page.emulate_media(color_scheme="light")
 
 

@@ -2,9 +2,9 @@
 
 Four phones are in pairs and talking; a fifth joins mid-turn and someone is removed mid-turn. Every other
 phone's role, partner and countdown are read before and after; the late joiner's waiting screen and the
-partner-left screen are photographed at 320x568 in light and dark (artifacts/phone-held-*.png) and audited
-with axe-core; then the facilitator's "Place now" on the console brings the late joiner in at once as the
-partner of the one left alone, without changing a letter.
+partner-left screen are audited with axe-core at 320x568 in light and dark (`make screenshots`
+photographs them into artifacts/phone-held-*.png); then the facilitator's "Place now" on the console
+brings the late joiner in at once as the partner of the one left alone, without changing a letter.
 """
 
 from __future__ import annotations

@@ -2,14 +2,14 @@
 
 One server and one Chromium; each test runs a workshop of the phone tests' small agenda, with the
 browser set to a language the way a phone is (Playwright's `locale`, which is the Accept-Language
-header and navigator.languages). Screens are photographed into artifacts/lang-*.png.
+header and navigator.languages). `make screenshots` photographs the screens into artifacts/lang-*.png.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from .browser_support import ARTIFACTS, AXE, BLOCKING, SHARED
+from .browser_support import SHARED, blocking_violations, photograph
 from .support import attendee, facilitator
 from .test_browser_phone import STEP, Room, phone_server
 
@@ -37,16 +37,10 @@ def expect(locator):
 
 
 def audit(page, name: str) -> None:
-    """Photograph the page and fail on any serious or critical axe-core violation."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"lang-{name}.png"), full_page=True)
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert result["passes"], f"axe checked nothing on {name}"
-    blocking = [f"{v['id']} {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]
-                if v["impact"] in BLOCKING]
-    assert not blocking, f"{name}: {blocking}"
+    """Fail on any serious or critical axe-core violation (and photograph the page, when asked)."""
+    photograph(page, f"lang-{name}")
+    blocking = blocking_violations(page, name)
+    assert not blocking, "\n".join(blocking)
 
 
 class Workshop(Room):

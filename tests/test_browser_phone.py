@@ -2,8 +2,8 @@
 
 One server and one Chromium serve every test; each test runs its own workshop of a small agenda written
 here, with one phone in the browser and three more people as Socket.IO clients, driven by a facilitator
-connection through the same events the console sends. Screens are photographed at 320x568 in light and
-dark into artifacts/phone-*.png and audited with axe-core in both themes.
+connection through the same events the console sends. Screens are audited with axe-core at 320x568 in light
+and dark (and with `make screenshots` photographed into artifacts/phone-*.png).
 """
 
 from __future__ import annotations
@@ -12,17 +12,18 @@ import pytest
 import yaml
 
 from .browser_support import (
-    ARTIFACTS,
-    AXE,
     BLOCKING,
     CHROMIUM,
     HEAR,
-    LAUNCH_ARGS,
     SHARED,
     Snapshot,
+    axe_violations,
+    describe,
     expect,
     focused,
+    launched,
     list_names,
+    photograph,
     tab_to,
 )
 from .samples import QUESTIONS
@@ -250,21 +251,19 @@ SETTLED = """() => Promise.all(document.getAnimations()
 
 
 class Camera:
-    """Screenshots at 320x568 in light and dark, each audited with axe-core."""
+    """Each screen at 320x568 in light and dark, audited with axe-core (and photographed, when asked)."""
 
     def __init__(self):
-        self.axe = AXE.read_text(encoding="utf-8")
         self.blocking: list[str] = []
         self.taken: list[str] = []
         self.contrasts: dict[str, float] = {}
 
     def both(self, page, screen: str) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
         for scheme in ("light", "dark"):
             page.emulate_media(color_scheme=scheme)
             page.evaluate(SETTLED)  # past the buttons' colour transitions
             name = f"phone-{screen}-{scheme}"
-            page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+            photograph(page, name, full_page=False)
             no_sideways_scroll(page, name)
             ids = page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
             repeated = sorted({i for i in ids if ids.count(i) > 1})
@@ -273,13 +272,8 @@ class Camera:
                 for what, ratio in page.evaluate(COUNTDOWN_CONTRAST).items():
                     assert ratio >= 3, f"{name}: {what} is {ratio:.2f}:1 (WCAG 1.4.11 asks 3:1)"
                     self.contrasts[f"{name}: {what}"] = round(ratio, 2)
-            if not page.evaluate("typeof window.axe === 'object'"):
-                page.evaluate(self.axe)
-            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-            assert result["passes"], f"axe checked nothing on {name}"
-            for violation in result["violations"]:
-                targets = [node["target"] for node in violation["nodes"]][:5]
-                line = f"{name}: {violation['id']} ({violation['impact']}) {violation['help']} -> {targets}"
+            for violation in axe_violations(page, name):
+                line = describe(name, violation)
                 print("axe", line)
                 if violation["impact"] in BLOCKING or violation["id"] == "color-contrast":
                     self.blocking.append(line)
@@ -506,19 +500,24 @@ def test_a_locked_room_says_so_before_asking_a_name_and_lets_a_returning_phone_b
     expect(page.locator("#me-name")).to_have_text("Ana")
 
 
-def test_the_screen_is_kept_awake_only_while_a_turn_runs(room):
-    page = room.join()
-    assert page.evaluate("window.isSecureContext"), "127.0.0.1 is a secure context"
-    expect(page.locator("body")).to_have_attribute("data-wake", "released")
-    room.go("Three agreements")
-    page.get_by_role("button", name="I agree").click()
-    room.everyone_agrees()
-    room.go("Round 1: Arriving")
-    room.send("start_timer")
-    expect(page.locator("body")).to_have_attribute("data-wake", "held")
-    room.send("pause_timer")
-    expect(page.locator("body")).to_have_attribute("data-wake", "released")
-    expect(page.locator("#wake-note")).to_be_hidden()
+def test_the_screen_is_kept_awake_only_while_a_turn_runs(server, driver):
+    with launched(driver, executable=CHROMIUM) as chromium:  # the headless shell has no wake lock
+        room = Room(server, chromium)
+        try:
+            page = room.join()
+            assert page.evaluate("window.isSecureContext"), "127.0.0.1 is a secure context"
+            expect(page.locator("body")).to_have_attribute("data-wake", "released")
+            room.go("Three agreements")
+            page.get_by_role("button", name="I agree").click()
+            room.everyone_agrees()
+            room.go("Round 1: Arriving")
+            room.send("start_timer")
+            expect(page.locator("body")).to_have_attribute("data-wake", "held")
+            room.send("pause_timer")
+            expect(page.locator("body")).to_have_attribute("data-wake", "released")
+            expect(page.locator("#wake-note")).to_be_hidden()
+        finally:
+            room.close()
 
 
 def test_over_plain_http_on_a_venue_network_the_phone_says_it_cannot_keep_the_screen_awake(server, driver):
@@ -528,27 +527,26 @@ def test_over_plain_http_on_a_venue_network_the_phone_says_it_cannot_keep_the_sc
     # A name that is not loopback makes http insecure, as a laptop's LAN address is for a phone.
     venue = workshop["join_url"].replace("127.0.0.1", "venue.test")
     rule = "--host-resolver-rules=MAP venue.test 127.0.0.1"
-    chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=[*LAUNCH_ARGS, rule])
     try:
-        page = chromium.new_page(viewport=SMALL)
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(venue)
-        assert not page.evaluate("window.isSecureContext")
-        page.get_by_label("Your first name").fill("Ana")
-        page.get_by_role("button", name="Join").click()
-        expect(page.locator("#view h1")).to_have_text("Welcome")
-        expect(page.locator("body")).to_have_attribute("data-wake", "unavailable")
-        expect(page.locator("#wake-note")).to_contain_text("cannot keep your screen awake")
-        assert boss.send("go_to_step", {"index": STEP["Three agreements"]})["ok"]
-        page.get_by_role("button", name="I agree").click()
-        assert partner.send("agree")["ok"]
-        assert boss.send("go_to_step", {"index": STEP["Round 1: Arriving"]})["ok"]
-        assert boss.send("start_timer", {})["ok"]
-        expect(page.locator(".screen-round")).to_be_visible()
-        expect(page.locator("#view .countdown")).to_have_attribute("data-state", "running")
-        assert not errors, errors
+        with launched(driver, rule, executable=CHROMIUM) as chromium:  # as the phone in the wake lock test
+            page = chromium.new_page(viewport=SMALL)
+            errors = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(venue)
+            assert not page.evaluate("window.isSecureContext")
+            page.get_by_label("Your first name").fill("Ana")
+            page.get_by_role("button", name="Join").click()
+            expect(page.locator("#view h1")).to_have_text("Welcome")
+            expect(page.locator("body")).to_have_attribute("data-wake", "unavailable")
+            expect(page.locator("#wake-note")).to_contain_text("cannot keep your screen awake")
+            assert boss.send("go_to_step", {"index": STEP["Three agreements"]})["ok"]
+            page.get_by_role("button", name="I agree").click()
+            assert partner.send("agree")["ok"]
+            assert boss.send("go_to_step", {"index": STEP["Round 1: Arriving"]})["ok"]
+            assert boss.send("start_timer", {})["ok"]
+            expect(page.locator(".screen-round")).to_be_visible()
+            expect(page.locator("#view .countdown")).to_have_attribute("data-state", "running")
+            assert not errors, errors
     finally:
-        chromium.close()
         partner.close()
         boss.close()

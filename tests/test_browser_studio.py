@@ -1,7 +1,7 @@
 """The agenda studio in real Chromium: built from blank with the keyboard only, run with phones, exported
 and imported, previewed as the phones show it, and audited with axe-core in light and dark.
 
-Screenshots of the studio (1280 px and 390 px, light and dark) go to artifacts/studio-*.png.
+`make screenshots` photographs the studio (1280 px and 390 px, light and dark) into artifacts/studio-*.png.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from workshop.core.agenda import load_agenda
 
 from . import browser_support
 from .browser_support import (
-    ARTIFACTS,
-    AXE,
-    BLOCKING,
     DESKTOP,
     PHONE,
     SHARED,
+    blocking_violations,
     expect,
     focused,
+    photograph,
 )
 from .support import ROOT, Server, attendee, facilitator
 
@@ -228,8 +227,6 @@ def test_the_preview_shows_the_speaker_the_listener_a_trios_c_and_the_form_in_bo
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_studio_has_no_serious_axe_violation_and_is_photographed(server, page, scheme):
     page.emulate_media(color_scheme=scheme)
-    axe = AXE.read_text(encoding="utf-8")
-    ARTIFACTS.mkdir(exist_ok=True)
     blocking = []
     page.goto(f"{server.url}/studio")
     page.get_by_role("button", name="Copy it to change it (Heart to Heart)").click()
@@ -245,11 +242,7 @@ def test_the_studio_has_no_serious_axe_violation_and_is_photographed(server, pag
         page.wait_for_timeout(300)
         for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             page.set_viewport_size(viewport)
-            page.screenshot(path=str(ARTIFACTS / f"{name}-{size}-{scheme}.png"), full_page=size == "phone")
-            page.evaluate(axe)
-            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-            assert result["passes"]
-            blocking += [f"{name} {size}: {v['id']} {[n['target'] for n in v['nodes']][:3]}"
-                         for v in result["violations"] if v["impact"] in BLOCKING]
+            photograph(page, f"{name}-{size}-{scheme}", full_page=size == "phone")
+            blocking += blocking_violations(page, f"{name} {size}")
         page.set_viewport_size(DESKTOP)
     assert not blocking, "\n".join(blocking)

@@ -1,7 +1,7 @@
 """The studio makes an agenda in any language, in real Chromium: an Arabic agenda written on an English page,
 its words right to left where they are typed and in the phone preview, its tag checked, exported and run;
-and the studio itself on a right-to-left page. Audited with axe-core; photographed into
-artifacts/studio-language-*.png.
+and the studio itself on a right-to-left page. Audited with axe-core; `make screenshots`
+photographs it into artifacts/studio-language-*.png.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from .browser_support import ARTIFACTS, AXE, BLOCKING, DESKTOP, SHARED, expect
+from .browser_support import DESKTOP, SHARED, blocking_violations, expect, photograph
 from .test_browser_studio import studio_server
 
 pytestmark = pytest.mark.browser
@@ -46,14 +46,10 @@ def browser():
 
 
 def audit(page, name: str) -> None:
-    """Photograph the page and fail on any serious or critical axe-core violation."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"studio-language-{name}.png"), full_page=True)
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    blocking = [f"{v['id']} {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]
-                if v["impact"] in BLOCKING]
-    assert not blocking, f"{name}: {blocking}"
+    """Fail on any serious or critical axe-core violation (and photograph the page, when asked)."""
+    photograph(page, f"studio-language-{name}")
+    blocking = blocking_violations(page, name)
+    assert not blocking, "\n".join(blocking)
 
 
 def test_an_arabic_agenda_is_written_right_to_left_on_an_english_page_checked_exported_and_run(
