@@ -5,7 +5,7 @@ from collections import Counter
 from itertools import combinations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from workshop.core.errors import Refusal
@@ -283,6 +283,7 @@ def test_a_fixed_odd_room_with_the_facilitator_has_no_repeats_for_n_rounds(seed,
 
 @fast
 @given(seeds, st.integers(4, 15).map(lambda k: 2 * k + 1))
+@example(seed=177181, n=17)  # three of the last five to be odd one out had met: the look-ahead missed it
 def test_a_fixed_odd_triad_room_has_a_third_of_its_rounds_without_repeats(seed, n):
     history, _ = play(names(n), math.ceil(n / 3), "triad", seed)
     assert max(n for row in history.met.values() for n in row.values()) == 1

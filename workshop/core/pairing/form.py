@@ -313,14 +313,23 @@ def _choose_odd_group(people: list[str], size: int, rules: Rules) -> Group:
 
 
 def _fits(people: list[str], rules: Rules) -> bool:
-    """Tell whether these people can fill the coming triads without anyone meeting again."""
-    if len(people) < 3:  # they will share the first triad of the next cycle
-        return not rules.cost(people)
-    first, rest = people[0], people[1:]
-    if len(people) % 3 and _fits(rest, rules):  # first can wait for the next cycle
-        return True
-    return any(not rules.cost((first, b, c)) and _fits([p for p in rest if p not in (b, c)], rules)
-               for b, c in combinations(rest, 2))
+    """Tell whether these people can fill the coming triads without anyone meeting again.
+
+    All but len(people) % 3 of them make triads of people who have not met; the ones left over
+    share the first triad of the next cycle, so they must not have met each other either.
+    """
+    spare = len(people) % 3
+
+    def fill(todo: list[str], left: tuple[str, ...]) -> bool:
+        if not todo:
+            return not rules.cost(left)
+        first, rest = todo[0], todo[1:]
+        if len(left) < spare and fill(rest, (*left, first)):  # first waits for the next cycle
+            return True
+        return any(not rules.cost((first, b, c)) and fill([p for p in rest if p not in (b, c)], left)
+                   for b, c in combinations(rest, 2))
+
+    return fill(people, ())
 
 
 def _pair_greedily(people: list[str], rules: Rules) -> list[Group]:
