@@ -1,4 +1,8 @@
-"""Workshop reports as tables: the CSV and XLSX downloads."""
+"""Workshop reports as tables: the CSV and XLSX downloads.
+
+openpyxl is imported when a spreadsheet is written, not with the server: it is a twentieth of a
+second of every start, for a download an organizer asks for once a workshop.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,6 @@ import csv
 import io
 import re
 from datetime import UTC, datetime
-
-from openpyxl import Workbook
-from openpyxl.cell import Cell
-from openpyxl.styles import Alignment, Font
 
 from ..feedback import FORMULA_STARTS, neutralize_cell
 from . import chart
@@ -46,6 +46,9 @@ def to_csv(report: dict, say=ENGLISH) -> bytes:
 
 def to_xlsx(report: dict, say=ENGLISH) -> bytes:
     """Write a Summary sheet (facts, attendance, rounds, results) and a Responses sheet, in `say`'s words."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
     book = Workbook()
     summary = book.active
     summary.title = _sheet_name(say.gettext("Summary"))
@@ -109,6 +112,8 @@ def _text_cell(sheet, value):
     An inline-string cell is never evaluated; Excel's quote prefix (a style, not a character)
     also keeps it text once someone edits it. CSV has no such cell type, so it keeps the '.
     """
+    from openpyxl.cell import Cell
+
     if isinstance(value, str):
         value = UNWRITABLE.sub("", value)
     cell = Cell(sheet, value=value)
