@@ -77,7 +77,7 @@ def launched(driver, *args: str, executable: Path = HEADLESS_SHELL):
 class Shared:
     """One Playwright, one Chromium and one server of each kind for all the browser tests of a process.
 
-    Launching Chromium costs ~0.75 s of CPU and ~0.7 s, starting a server ~0.5 s of CPU: each browser
+    Launching Chromium and starting a server each cost about half a second of CPU: each browser
     file did both, and a `spread` file again on every worker it landed on, each time another file ran
     in between. Tests keep their isolation: each opens its own browser context (cookies, storage) and
     its own workshop, and `browser()` closes the contexts a test leaves open. Playwright's sync API
