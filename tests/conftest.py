@@ -17,6 +17,7 @@ from .in_process import make_app
 from .support import ROOT, Server
 
 PROCESS_TIERS = ("server", "browser")
+PHONES_BEFORE: dict = {}  # a test file's module -> how many phones existed when its first test here began
 TMPFS = "/dev/shm"
 
 
@@ -103,10 +104,20 @@ def pytest_runtest_setup(item):
 
     Before a test that is not a browser test, close what the browser tests share (browser_support.SHARED):
     its Playwright holds an asyncio loop that asyncio.run would refuse, and its servers are not needed.
+    Count the phones made so far when a test file begins here (see pytest_runtest_teardown).
     """
     support.PROCESS_ALLOWED = any(item.get_closest_marker(mark) for mark in PROCESS_TIERS)
+    PHONES_BEFORE.setdefault(item.module, len(support.OPENED))
     if not item.get_closest_marker("browser"):
         SHARED.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """At the end of a test file's run on this worker, before its fixtures stop their servers, close
+    the Socket.IO phones its tests and fixtures left open (support.Phone), so none keeps reconnecting."""
+    if nextitem is None or nextitem.module is not item.module:
+        support.close_phones_opened_since(PHONES_BEFORE.pop(item.module, len(support.OPENED)))
 
 
 def pytest_sessionfinish(session):

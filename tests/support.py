@@ -135,11 +135,15 @@ class Remembers:
             self.state["room"] = room
 
 
+OPENED: list[Phone] = []  # every Phone made, in order; conftest closes a test file's leftovers at its end
+
+
 class Phone(Remembers):
     """A real Socket.IO client that keeps the latest state the server sent it."""
 
     def __init__(self, url: str, auth: dict):
         super().__init__()
+        OPENED.append(self)
         self.url = url
         self.auth = auth
         self.lock = threading.Lock()
@@ -176,7 +180,15 @@ class Phone(Remembers):
         return wait_until(lambda: predicate(self), timeout=timeout, what=what)
 
     def close(self) -> None:
-        self.client.disconnect()
+        """Disconnect, or stop trying to reconnect to a server that has gone (disconnect alone would not)."""
+        self.client.shutdown()
+
+
+def close_phones_opened_since(count: int) -> None:
+    """Close the phones made after the first `count`, which a test left open: once its server stops,
+    a phone left open would retry every second, in the background, for as long as the process runs."""
+    while len(OPENED) > count:
+        OPENED.pop().close()
 
 
 def go_to(console, kind: str, nth: int = 0) -> int:
