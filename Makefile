@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 0.0.0.0
 PORT ?= 5000
 
-.PHONY: run test test-fast screenshots lint bench bench-quick bench-cluster cluster clean messages translations
+.PHONY: run test test-fast screenshots lint bench bench-quick bench-cluster bench-relay cluster clean messages translations
 
 # One stamp per set: `make run` installs only what the server needs ($(RUNTIME)); `make test` adds the
 # tools ($(STAMP)), and a `make run` after it finds both sets in place and installs nothing.
@@ -68,6 +68,12 @@ bench-quick: $(STAMP)
 bench-cluster: $(STAMP)
 	cd bench && npm ci --silent --no-audit --no-fund
 	$(BIN)/python bench/cluster.py
+
+# What the proxy costs: one process directly, through HAProxy, through nginx, side by side (needs
+# Debian's haproxy and nginx-light); ends with one JSON line.
+bench-relay: $(STAMP)
+	cd bench && npm ci --silent --no-audit --no-fund
+	$(BIN)/python bench/relay.py
 
 # Words in every language (docs/i18n.md): extract what templates, Python and JavaScript mark, merge it
 # into each catalog, then compile. The server also compiles a catalog whose .mo is missing or stale.

@@ -96,11 +96,11 @@ class Single:
 
     workers = 1
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "WORKSHOP_INSTANCE": str(folder / "single"),
-               "WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY}
+               "WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY, **(env or {})}
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / "single.log", "ab") as log:
             self.process = subprocess.Popen(
@@ -215,7 +215,7 @@ async def load(target, rooms: int, per_room: int, concurrency: int, log) -> dict
             bots_cpu_share=round((bots1 - bots0) / max(1e-9, bots1 - bots0 + server_cpu), 2))
         log(f"  turn changes {out['turn']}\n  fan-out {out['fanout']}\n"
             f"  {deliveries} deliveries in {out['window_s']} s; server CPU {out['server_cpu_s']} s "
-            f"(workers {out['workers_cpu_s']} s, HAProxy {out['proxy_cpu_s']} s, "
+            f"(workers {out['workers_cpu_s']} s, proxy {out['proxy_cpu_s']} s, "
             f"Redis {out['redis_cpu_s']} s) = "
             f"{out['cpu_s_per_1000']} s per 1,000; "
             f"bots CPU {out['bots_cpu_s']} s ({out['bots_cpu_share']:.0%})")
