@@ -135,6 +135,18 @@ class Remembers:
             self.state["room"] = room
 
 
+class Client(socketio.Client):
+    """python-socketio's client, waiting as long for the room's answer when it reconnects as when it connects.
+
+    Its reconnect loop calls connect() with the default wait of 1 s for the namespace's answer; on
+    a loaded machine a server just restarted (restoring its rooms) may take longer, and a phone
+    whose every attempt ends at 1 s never gets back in. A browser's socket.io-client waits 20 s.
+    """
+
+    def connect(self, *args, wait_timeout: float = 5, **kwargs):
+        return super().connect(*args, wait_timeout=wait_timeout, **kwargs)
+
+
 OPENED: list[Phone] = []  # every Phone made, in order; conftest closes a test file's leftovers at its end
 
 
@@ -147,8 +159,8 @@ class Phone(Remembers):
         self.url = url
         self.auth = auth
         self.lock = threading.Lock()
-        self.client = socketio.Client(reconnection=True, reconnection_delay=0.2,
-                                      reconnection_delay_max=1, request_timeout=5)
+        self.client = Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1,
+                             request_timeout=5)
         self.client.on("*", self._record)
         self.refused = None
         self.client.on("connect_error", self._refused)
