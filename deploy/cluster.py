@@ -321,6 +321,9 @@ class Cluster:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait(timeout=10)
+        for worker in self.members:  # a worker ended by a signal leaves its socket file behind
+            if worker.socket.is_socket():
+                worker.socket.unlink()
         self.stop_redis()
 
 

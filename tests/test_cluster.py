@@ -316,6 +316,27 @@ def test_one_change_reaches_the_other_workers_as_one_redis_message_with_its_even
         close(facilitator, *phones)
 
 
+def test_make_clusters_own_layout_serves_workshops_over_unix_sockets_and_stops_clean(tmp_path):
+    """What `make cluster` starts on one machine: HAProxy reaches its workers on Unix sockets."""
+    folder = tmp_path / "one-machine"
+    running = Cluster(folder, workers=2, port=free_port(), worker_ports=[free_port(), free_port()],
+                      redis_port=free_port(), env={"WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY})
+    running.log = lambda text: None
+    running.start()
+    try:
+        assert all(f"unix@{w.socket}" in (folder / "haproxy.cfg").read_text() for w in running.members)
+        for worker in (1, 2):
+            workshop = workshop_on(running, worker)
+            facilitator, phones = in_round(running, workshop, ["Ana", "Ben"])
+            same_room([facilitator, *phones], facilitator.latest("room")["seq"])
+            for device in [facilitator, *phones]:
+                device.close()
+    finally:
+        running.stop()
+    assert all(w.process.poll() is not None for w in running.members) and running.haproxy.poll() is not None
+    assert not list(folder.rglob("workshop.sock")), "a worker's socket file was left behind"
+
+
 def test_a_worker_serves_its_proxy_on_a_private_unix_socket_that_replaces_a_stale_one(tmp_path):
     import socket as sockets
     import stat
