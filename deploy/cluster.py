@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -127,6 +128,11 @@ class Cluster:
         self.stopping = False
         self.supervisor: threading.Thread | None = None
         self.log = print
+        # HAProxy binds its stats socket as <path>.<pid>.tmp first, and a Unix socket's path holds 107
+        # bytes: a cluster folder deep in the file system gets a short private folder for it instead.
+        self.stats_path = self.folder / "haproxy.sock"
+        if len(str(self.stats_path)) > 90:
+            self.stats_path = Path(tempfile.mkdtemp(prefix="workshop-haproxy-")) / "stats.sock"
 
     @property
     def url(self) -> str:
@@ -190,7 +196,7 @@ class Cluster:
                    for w in self.members]
         owners = "\n\n".join(f"backend w{w.index}\n{tracked[w.index - 1]}" for w in self.members)
         organizer = [tracked[0]] + [s + " backup" for s in tracked[1:]]
-        stats = (f"stats socket {self.folder / 'haproxy.sock'} mode 600 level admin"
+        stats = (f"stats socket {self.stats_path} mode 600 level admin"
                  if self.stats_socket else "")
         text = Template((ROOT / "deploy" / "haproxy.cfg.in").read_text()).substitute(
             bind=f"bind {self.bind}:{self.port}", codes_map=str(codes), stats=stats,
@@ -269,7 +275,7 @@ class Cluster:
         try:
             with socket.socket(socket.AF_UNIX) as s:
                 s.settimeout(2)
-                s.connect(str(self.folder / "haproxy.sock"))
+                s.connect(str(self.stats_path))
                 s.sendall(b"show stat\n")
                 data = b""
                 while chunk := s.recv(65536):
@@ -324,6 +330,8 @@ class Cluster:
         for worker in self.members:  # a worker ended by a signal leaves its socket file behind
             if worker.socket.is_socket():
                 worker.socket.unlink()
+        if self.stats_path.parent != self.folder:
+            shutil.rmtree(self.stats_path.parent, ignore_errors=True)
         self.stop_redis()
 
 

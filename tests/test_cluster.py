@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import tempfile
 import time
 from pathlib import Path
 
@@ -316,9 +317,13 @@ def test_one_change_reaches_the_other_workers_as_one_redis_message_with_its_even
         close(facilitator, *phones)
 
 
-def test_make_clusters_own_layout_serves_workshops_over_unix_sockets_and_stops_clean(tmp_path):
-    """What `make cluster` starts on one machine: HAProxy reaches its workers on Unix sockets."""
-    folder = tmp_path / "one-machine"
+def test_make_clusters_own_layout_serves_workshops_over_unix_sockets_and_stops_clean():
+    """What `make cluster` starts on one machine: HAProxy reaches its workers on Unix sockets.
+
+    In a folder with a short path (a Unix socket's path holds 107 bytes; pytest's tmp_path under
+    xdist is long), as instance/cluster is in a checkout.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="cluster-"))
     running = Cluster(folder, workers=2, port=free_port(), worker_ports=[free_port(), free_port()],
                       redis_port=free_port(), env={"WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY})
     running.log = lambda text: None
@@ -335,6 +340,20 @@ def test_make_clusters_own_layout_serves_workshops_over_unix_sockets_and_stops_c
         running.stop()
     assert all(w.process.poll() is not None for w in running.members) and running.haproxy.poll() is not None
     assert not list(folder.rglob("workshop.sock")), "a worker's socket file was left behind"
+    shutil.rmtree(folder)
+
+
+def test_a_cluster_folder_too_deep_for_a_unix_socket_still_gets_a_proxy_that_starts(tmp_path):
+    deep = tmp_path / ("a-folder-with-a-long-name-" * 3) / "instance" / "cluster"
+    deep.mkdir(parents=True)
+    cluster = Cluster(deep, workers=2, port=free_port(), worker_ports=[free_port(), free_port()])
+    try:
+        config = cluster.write_proxy_config().read_text()  # runs `haproxy -c` on it
+        assert len(str(cluster.stats_path)) <= 90 and f"stats socket {cluster.stats_path} " in config
+        assert all(f"127.0.0.1:{w.port}" in config for w in cluster.members), "workers too deep: TCP"
+    finally:
+        cluster.stop()
+    assert not cluster.stats_path.parent.exists()
 
 
 def test_a_worker_serves_its_proxy_on_a_private_unix_socket_that_replaces_a_stale_one(tmp_path):
