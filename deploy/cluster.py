@@ -332,6 +332,8 @@ class Cluster:
                 worker.socket.unlink()
         if self.stats_path.parent != self.folder:
             shutil.rmtree(self.stats_path.parent, ignore_errors=True)
+        elif self.stats_path.is_socket():  # HAProxy leaves it too
+            self.stats_path.unlink()
         self.stop_redis()
 
 
