@@ -166,3 +166,16 @@ def server(tmp_path):
     running = Server(tmp_path / "server.db", "--time-scale", "0.01", "--grace", "2").start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def driver():
+    """This process's Playwright (browser_support.SHARED), for a test that launches its own Chromium."""
+    return SHARED.playwright()
+
+
+@pytest.fixture
+def browser():
+    """This process's Chromium, lent for one test: the contexts the test opens are closed after it."""
+    with SHARED.browser() as chromium:
+        yield chromium

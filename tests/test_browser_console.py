@@ -33,12 +33,6 @@ def server(tmp_path_factory):
                                                    "--time-scale", "0.05", "--grace", "60"))
 
 
-@pytest.fixture
-def browser():
-    with SHARED.browser() as chromium:
-        yield chromium
-
-
 def open_page(browser, url: str, viewport=DESKTOP, scheme: str = "light"):
     page = browser.new_context(viewport=viewport, color_scheme=scheme).new_page()
     page.errors = []

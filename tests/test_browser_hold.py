@@ -17,8 +17,8 @@ from . import test_browser_phone as phone_tests
 from .browser_support import displayed_agrees, expect
 from .test_browser_phone import SMALL, Camera, Room
 
-# The phone tests' server, Playwright and Chromium, as this module's own fixtures.
-server, driver, browser = phone_tests.server, phone_tests.driver, phone_tests.browser
+# The phone tests' server, as this module's own fixture.
+server = phone_tests.server
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser_support import SHARED, blocking_violations, photograph
+from .browser_support import blocking_violations, photograph
 from .support import attendee, facilitator
 from .test_browser_phone import STEP, Room, phone_server
 
@@ -23,12 +23,6 @@ DESKTOP = {"width": 1280, "height": 860}
 def server(tmp_path_factory):
     """The phone tests' server: it offers the same phone-check agenda."""
     return phone_server(tmp_path_factory)
-
-
-@pytest.fixture
-def browser():
-    with SHARED.browser() as chromium:
-        yield chromium
 
 
 def expect(locator):

@@ -80,17 +80,6 @@ def server(tmp_path_factory):
     return phone_server(tmp_path_factory)
 
 
-@pytest.fixture
-def driver():
-    return SHARED.playwright()
-
-
-@pytest.fixture
-def browser():
-    with SHARED.browser() as chromium:
-        yield chromium
-
-
 class Room:
     """A workshop with a facilitator connection, one browser phone (Ana) and three Socket.IO attendees."""
 

@@ -3,7 +3,6 @@
 import pytest
 import requests
 
-from .browser_support import SHARED
 from .support import attendee, facilitator
 
 pytestmark = pytest.mark.browser
@@ -14,12 +13,6 @@ HOSTILE = [
     '"><svg onload="window.__pwned=1">',
 ]
 ORGANIZER = "organizer-key-for-tests"
-
-
-@pytest.fixture
-def browser():
-    with SHARED.browser() as chromium:
-        yield chromium
 
 
 def visit(browser, url: str):

@@ -50,12 +50,6 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture
-def browser():
-    with SHARED.browser() as chromium:
-        yield chromium
-
-
-@pytest.fixture
 def page(browser):
     context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
     page = context.new_page()

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from .browser_support import DESKTOP, SHARED, blocking_violations, expect, photograph
+from .browser_support import DESKTOP, blocking_violations, expect, photograph
 from .test_browser_studio import studio_server
 
 pytestmark = pytest.mark.browser
@@ -37,12 +37,6 @@ HUGS = """(node) => {
 def server(tmp_path_factory):
     """The studio tests' server: the same copy of the agendas folder."""
     return studio_server(tmp_path_factory)
-
-
-@pytest.fixture
-def browser():
-    with SHARED.browser() as chromium:
-        yield chromium
 
 
 def audit(page, name: str) -> None:
