@@ -226,6 +226,13 @@ def blocking_violations(page, name: str) -> list[str]:
     return [describe(name, v) for v in axe_violations(page, name) if v["impact"] in BLOCKING]
 
 
+def assert_accessible(page, name: str) -> None:
+    """Fail on a serious or critical axe violation on what `page` shows (photographed when asked)."""
+    photograph(page, name)
+    blocking = blocking_violations(page, name)
+    assert not blocking, "\n".join(blocking)
+
+
 @dataclass
 class Audit:
     """Every screen audited (photographed when asked), and the serious or critical axe violations found."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser_support import blocking_violations, photograph
+from .browser_support import assert_accessible, expect
 from .support import attendee, facilitator
 from .test_browser_phone import STEP, Room, phone_server
 
@@ -23,18 +23,6 @@ DESKTOP = {"width": 1280, "height": 860}
 def server(tmp_path_factory):
     """The phone tests' server: it offers the same phone-check agenda."""
     return phone_server(tmp_path_factory)
-
-
-def expect(locator):
-    from playwright.sync_api import expect as playwright_expect
-    return playwright_expect(locator)
-
-
-def audit(page, name: str) -> None:
-    """Fail on any serious or critical axe-core violation (and photograph the page, when asked)."""
-    photograph(page, f"lang-{name}")
-    blocking = blocking_violations(page, name)
-    assert not blocking, "\n".join(blocking)
 
 
 class Workshop(Room):
@@ -87,12 +75,12 @@ def test_a_spanish_phone_joins_talks_and_hears_the_server_in_spanish(spanish):
     page.get_by_label("Tu nombre").fill("Ana")
     page.get_by_role("button", name="Unirme").click()
     expect(page.locator("#view h1")).to_have_text("Welcome")  # the agenda's own words stay as written
-    audit(page, "es-phone-welcome")
+    assert_accessible(page, "lang-es-phone-welcome")
     spanish.to_round()
     expect(page.get_by_role("heading", name="Tu pregunta")).to_be_visible()
     expect(page.get_by_role("button", name="Hemos terminado")).to_be_visible()
     expect(page.locator(".countdown-caption")).to_have_text("restantes")
-    audit(page, "es-phone-round")
+    assert_accessible(page, "lang-es-phone-round")
     # The only group is done: the next turn comes, said in Spanish.
     page.get_by_role("button", name="Hemos terminado").click()
     expect(page.locator("#view .kicker")).to_contain_text("Turno 2 de")
@@ -120,7 +108,7 @@ def test_an_arabic_phone_reads_right_to_left_with_names_isolated_and_the_clock_l
     arabic.to_round()
     expect(page.get_by_role("heading", name="سؤالك")).to_be_visible()
     expect(page.get_by_role("button", name="انتهينا")).to_be_visible()
-    audit(page, "ar-phone-round")
+    assert_accessible(page, "lang-ar-phone-round")
     layout = page.evaluate("""() => {
       const card = document.querySelector('.role-card').getBoundingClientRect();
       const style = getComputedStyle(document.querySelector('.role-card'));
@@ -158,7 +146,7 @@ def test_an_arabic_console_mirrors_and_passes_axe_and_the_projector_speaks_the_r
             assert person.send("agree").get("ok")
         page.get_by_role("button", name="توزيع الجميع").click()
         expect(page.locator("#groups .member").first).to_be_visible()
-        audit(page, "ar-console")
+        assert_accessible(page, "lang-ar-console")
         start = page.evaluate("""() => {
           const agenda = document.querySelector('.agenda-panel').getBoundingClientRect();
           const side = document.querySelector('.console-side').getBoundingClientRect();
@@ -176,7 +164,7 @@ def test_an_arabic_console_mirrors_and_passes_axe_and_the_projector_speaks_the_r
         # Reloaded in the room's language, and reconnected with the stored key:
         expect(page.locator("#projector-join h2")).to_be_visible()
         expect(page.locator("#projector-join h2")).to_contain_text("Únete en")
-        audit(page, "es-projector")
+        assert_accessible(page, "lang-es-projector")
         assert not errors, errors
     finally:
         context.close()

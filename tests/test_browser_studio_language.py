@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from .browser_support import DESKTOP, blocking_violations, expect, photograph
+from .browser_support import DESKTOP, assert_accessible, expect
 from .test_browser_studio import studio_server
 
 pytestmark = pytest.mark.browser
@@ -37,13 +37,6 @@ HUGS = """(node) => {
 def server(tmp_path_factory):
     """The studio tests' server: the same copy of the agendas folder."""
     return studio_server(tmp_path_factory)
-
-
-def audit(page, name: str) -> None:
-    """Fail on any serious or critical axe-core violation (and photograph the page, when asked)."""
-    photograph(page, f"studio-language-{name}")
-    blocking = blocking_violations(page, name)
-    assert not blocking, "\n".join(blocking)
 
 
 def test_an_arabic_agenda_is_written_right_to_left_on_an_english_page_checked_exported_and_run(
@@ -78,7 +71,7 @@ def test_an_arabic_agenda_is_written_right_to_left_on_an_english_page_checked_ex
         expect(screen.locator(".prompt-text p")).to_have_text(PROMPT)
         assert screen.locator(".prompt-text p").evaluate(HUGS) == "right"
         assert screen.locator(".role-heading").evaluate(HUGS) in ("left", "full")  # the phone's own words
-        audit(page, "arabic-agenda")
+        assert_accessible(page, "studio-language-arabic-agenda")
 
         # Another language, typed: the loader's own check marks the field; a regional tag is fine.
         language.select_option("other")
@@ -122,6 +115,6 @@ def test_the_studio_on_a_right_to_left_page_keeps_a_spanish_agendas_words_left_t
         heading = page.locator("#phone-screen .preview-heading")
         expect(heading).to_have_text("Bienvenida")
         assert heading.evaluate(HUGS) == "left", "the agenda's Spanish heading reads left to right"
-        audit(page, "rtl-studio")
+        assert_accessible(page, "studio-language-rtl-studio")
     finally:
         context.close()
