@@ -18,6 +18,7 @@ from .support import ROOT, Server
 
 PROCESS_TIERS = ("server", "browser")
 PHONES_BEFORE: dict = {}  # a test file's module -> how many phones existed when its first test here began
+PHONES_AT_TEST = [0]  # how many phones existed when the running test began
 TMPFS = "/dev/shm"
 
 
@@ -108,14 +109,29 @@ def pytest_runtest_setup(item):
     """
     support.PROCESS_ALLOWED = any(item.get_closest_marker(mark) for mark in PROCESS_TIERS)
     PHONES_BEFORE.setdefault(item.module, len(support.OPENED))
+    PHONES_AT_TEST[0] = len(support.OPENED)
     if not item.get_closest_marker("browser"):
         SHARED.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """Mark the phones a fixture wider than one test makes (a module's room): they outlive the test."""
+    before = len(support.OPENED)
+    try:
+        return (yield)
+    finally:
+        if fixturedef.scope != "function":
+            for phone in support.OPENED[before:]:
+                phone.lasting = True
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_teardown(item, nextitem):
-    """At the end of a test file's run on this worker, before its fixtures stop their servers, close
-    the Socket.IO phones its tests and fixtures left open (support.Phone), so none keeps reconnecting."""
+    """Before a test's fixtures stop their servers, close the Socket.IO phones (support.Phone) it left
+    open, so that none keeps reconnecting to a server that has gone; at the end of a test file's run
+    on this worker, also those its wider fixtures made."""
+    support.close_phones_opened_since(PHONES_AT_TEST[0], lasting=False)
     if nextitem is None or nextitem.module is not item.module:
         support.close_phones_opened_since(PHONES_BEFORE.pop(item.module, len(support.OPENED)))
 

@@ -147,7 +147,7 @@ class Client(socketio.Client):
         return super().connect(*args, wait_timeout=wait_timeout, **kwargs)
 
 
-OPENED: list[Phone] = []  # every Phone made, in order; conftest closes a test file's leftovers at its end
+OPENED: list[Phone] = []  # every Phone made, in order; conftest closes what a test or a file leaves open
 
 
 class Phone(Remembers):
@@ -156,6 +156,7 @@ class Phone(Remembers):
     def __init__(self, url: str, auth: dict):
         super().__init__()
         OPENED.append(self)
+        self.lasting = False  # made by a fixture that outlives one test (conftest marks it)
         self.url = url
         self.auth = auth
         self.lock = threading.Lock()
@@ -196,11 +197,20 @@ class Phone(Remembers):
         self.client.shutdown()
 
 
-def close_phones_opened_since(count: int) -> None:
-    """Close the phones made after the first `count`, which a test left open: once its server stops,
-    a phone left open would retry every second, in the background, for as long as the process runs."""
+def close_phones_opened_since(count: int, lasting: bool = True) -> None:
+    """Close the phones made after the first `count` (those a wider fixture made too, if `lasting`).
+
+    Once its server stops, a phone left open retries every second, in the background, for as long
+    as the process runs.
+    """
+    kept = []
     while len(OPENED) > count:
-        OPENED.pop().close()
+        phone = OPENED.pop()
+        if phone.lasting and not lasting:
+            kept.append(phone)
+        else:
+            phone.close()
+    OPENED.extend(reversed(kept))
 
 
 def go_to(console, kind: str, nth: int = 0) -> int:
