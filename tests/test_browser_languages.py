@@ -52,20 +52,22 @@ class Workshop(Room):
         self.send("start_timer")
 
 
-@pytest.fixture
-def spanish(server, browser):
-    made = Workshop(server, browser, "es-ES")
-    made.agree = "Acepto"
+def opened(server, browser, locale: str, agree: str):
+    """A Workshop whose phone speaks `locale` (its "I agree" reads `agree`), closed after the test."""
+    made = Workshop(server, browser, locale)
+    made.agree = agree
     yield made
     made.close()
+
+
+@pytest.fixture
+def spanish(server, browser):
+    yield from opened(server, browser, "es-ES", "Acepto")
 
 
 @pytest.fixture
 def arabic(server, browser):
-    made = Workshop(server, browser, "ar")
-    made.agree = "أوافق"
-    yield made
-    made.close()
+    yield from opened(server, browser, "ar", "أوافق")
 
 
 def test_a_spanish_phone_joins_talks_and_hears_the_server_in_spanish(spanish):
