@@ -131,7 +131,7 @@ class Cluster:
         # HAProxy binds its stats socket as <path>.<pid>.tmp first, and a Unix socket's path holds 107
         # bytes: a cluster folder deep in the file system gets a short private folder for it instead.
         self.stats_path = self.folder / "haproxy.sock"
-        if len(str(self.stats_path)) > 90:
+        if self.stats_socket and len(str(self.stats_path)) > 90:
             self.stats_path = Path(tempfile.mkdtemp(prefix="workshop-haproxy-")) / "stats.sock"
 
     @property
@@ -248,8 +248,17 @@ class Cluster:
             worker.process = subprocess.Popen(command, cwd=ROOT, env=self.worker_env(worker), stdout=log,
                                               stderr=subprocess.STDOUT)
         if wait:
-            wait_until(lambda: worker.process.poll() is None and answers(worker.url + "/healthz"), 30,
-                       f"worker {worker.index}")
+            self.wait_for(worker)
+
+    def wait_for(self, worker: Worker) -> None:
+        """Wait until a worker answers; if it stops instead, fail at once with the last line it logged."""
+        def up() -> bool:
+            if worker.process.poll() is not None:
+                said = (worker.folder / "worker.log").read_text(errors="replace").strip().splitlines()
+                raise RuntimeError(f"worker {worker.index} stopped: {said[-1] if said else 'no message'}")
+            return answers(worker.url + "/healthz")
+
+        wait_until(up, 30, f"worker {worker.index}")
 
     def supervise(self, every: float = 0.2) -> None:
         """Restart, on the same data directory, any worker that exits (what systemd's Restart=always does)."""
@@ -300,7 +309,7 @@ class Cluster:
             for worker in self.members:
                 self.start_worker(worker, wait=False)
             for worker in self.members:
-                wait_until(lambda w=worker: answers(w.url + "/healthz"), 30, f"worker {worker.index}")
+                self.wait_for(worker)
             self.start_proxy()
         except BaseException:
             self.stop()
@@ -327,13 +336,16 @@ class Cluster:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait(timeout=10)
-        for worker in self.members:  # a worker ended by a signal leaves its socket file behind
-            if worker.socket.is_socket():
-                worker.socket.unlink()
+        from workshop.shell.cluster import answered_at
+
+        # A worker ended by a signal leaves its socket file behind, HAProxy its stats socket: remove
+        # those nobody answers on (a cluster that failed to start beside a running one in the same
+        # folder must not take the running one's sockets away).
+        for path in [w.socket for w in self.members] + [self.stats_path]:
+            if path.is_socket() and not answered_at(path):
+                path.unlink()
         if self.stats_path.parent != self.folder:
             shutil.rmtree(self.stats_path.parent, ignore_errors=True)
-        elif self.stats_path.is_socket():  # HAProxy leaves it too
-            self.stats_path.unlink()
         self.stop_redis()
 
 

@@ -330,6 +330,13 @@ def test_make_clusters_own_layout_serves_workshops_over_unix_sockets_and_stops_c
     running.start()
     try:
         assert all(f"unix@{w.socket}" in (folder / "haproxy.cfg").read_text() for w in running.members)
+        # `make cluster` run again in the same checkout: refused plainly, and the first keeps its sockets.
+        again = Cluster(folder, workers=2, port=free_port(), worker_ports=[free_port(), free_port()],
+                        redis_port=free_port(), env={"WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY})
+        again.log = lambda text: None
+        with pytest.raises(RuntimeError, match="a server is answering there"):
+            again.start()
+        assert all(w.socket.is_socket() for w in running.members) and running.stats_path.is_socket()
         for worker in (1, 2):
             workshop = workshop_on(running, worker)
             facilitator, phones = in_round(running, workshop, ["Ana", "Ben"])

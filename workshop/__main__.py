@@ -11,7 +11,7 @@ import warnings
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 # One process resolves no names while it serves (its one lookup, this machine's own name for the LAN
-# address, is done before it listens), so it goes without eventlet's green DNS and the dnspython it
+# address, is done before it serves), so it goes without eventlet's green DNS and the dnspython it
 # loads: a tenth of a second of every start. A cluster's workers (WORKSHOP_REDIS_URL) reach Redis
 # and each other by name, and keep it, so that a slow lookup never holds up every connection.
 if not os.environ.get("WORKSHOP_REDIS_URL"):
@@ -180,18 +180,14 @@ def listen_unix(path: str):
     Only a socket nobody answers on is replaced: a path to any other file (a typo naming the
     database) or to a live server's socket stops this server instead.
     """
+    from .shell.cluster import answered_at  # a Unix socket is for a cluster's proxy
+
     if os.path.lexists(path):
         if not stat.S_ISSOCK(os.lstat(path).st_mode):
             sys.exit(f"Cannot serve on {path}: it is a file, not a socket. Choose another --unix-socket.")
-        probe = socket.socket(socket.AF_UNIX)
-        try:
-            probe.connect(path)
-        except OSError:
-            os.unlink(path)  # left by a server that stopped without removing it
-        else:
+        if answered_at(path):
             sys.exit(f"Cannot serve on {path}: a server is answering there. Choose another --unix-socket.")
-        finally:
-            probe.close()
+        os.unlink(path)  # left by a server that stopped without removing it
     old = os.umask(0o177)
     try:
         return eventlet.listen(path, socket.AF_UNIX, backlog=2048)

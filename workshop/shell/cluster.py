@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import logging
+import socket
 import urllib.request
 
 from .codes import CODE_ALPHABET
@@ -17,6 +18,20 @@ from .codes import CODE_ALPHABET
 log = logging.getLogger(__name__)
 
 PEER_HEADER = "X-Workshop-Peer"
+
+
+def answered_at(path) -> bool:
+    """Tell whether a server answers on the Unix socket at `path`: one nobody answers on is stale."""
+    probe = socket.socket(socket.AF_UNIX)
+    try:
+        probe.settimeout(2)
+        probe.connect(str(path))
+    except OSError:
+        return False
+    else:
+        return True
+    finally:
+        probe.close()
 
 
 def owner(code: str, workers: int) -> int:
