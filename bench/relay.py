@@ -131,10 +131,6 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def direct(folder: Path) -> Single:
-    return Single(folder)
-
-
 def haproxy(folder: Path) -> Fronted:
     return Fronted(folder, "haproxy", HAPROXY_CFG, [HAPROXY, "-db", "-f"], [HAPROXY, "-c", "-q", "-f"])
 
@@ -144,7 +140,7 @@ def nginx(folder: Path) -> Fronted:
                    [NGINX, "-q", "-p", str(folder), "-t", "-c"])
 
 
-TARGETS = {"direct": direct, "haproxy": haproxy, "nginx": nginx}
+TARGETS = {"direct": Single, "haproxy": haproxy, "nginx": nginx}
 
 
 async def bench(args, log) -> dict[str, list[dict]]:

@@ -131,7 +131,7 @@ def pytest_runtest_teardown(item, nextitem):
     """Before a test's fixtures stop their servers, close the Socket.IO phones (support.Phone) it left
     open, so that none keeps reconnecting to a server that has gone; at the end of a test file's run
     on this worker, also those its wider fixtures made."""
-    support.close_phones_opened_since(PHONES_AT_TEST[0], lasting=False)
+    support.close_phones_opened_since(PHONES_AT_TEST[0], include_lasting=False)
     if nextitem is None or nextitem.module is not item.module:
         support.close_phones_opened_since(PHONES_BEFORE.pop(item.module, len(support.OPENED)))
 

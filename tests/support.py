@@ -197,8 +197,8 @@ class Phone(Remembers):
         self.client.shutdown()
 
 
-def close_phones_opened_since(count: int, lasting: bool = True) -> None:
-    """Close the phones made after the first `count` (those a wider fixture made too, if `lasting`).
+def close_phones_opened_since(count: int, include_lasting: bool = True) -> None:
+    """Close the phones made after the first `count` (with those a wider fixture made, if asked).
 
     Once its server stops, a phone left open retries every second, in the background, for as long
     as the process runs.
@@ -206,7 +206,7 @@ def close_phones_opened_since(count: int, lasting: bool = True) -> None:
     kept = []
     while len(OPENED) > count:
         phone = OPENED.pop()
-        if phone.lasting and not lasting:
+        if phone.lasting and not include_lasting:
             kept.append(phone)
         else:
             phone.close()
