@@ -69,6 +69,7 @@ def message_queue(url: str, channel: str = "workshop"):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.pending = threading.local()  # green-thread local under eventlet
+
         def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None,
                  **kwargs):
             target = to or room
