@@ -69,8 +69,9 @@ bench-cluster: $(STAMP)
 	cd bench && npm ci --silent --no-audit --no-fund
 	$(BIN)/python bench/cluster.py
 
-# What the proxy costs: one process directly, through HAProxy, through nginx, side by side (needs
-# Debian's haproxy and nginx-light); ends with one JSON line.
+# What the proxy costs: one process directly, through HAProxy (one thread, as the cluster runs it,
+# and one per core), through nginx, side by side (needs Debian's haproxy and nginx-light); ends
+# with one JSON line.
 bench-relay: $(STAMP)
 	cd bench && npm ci --silent --no-audit --no-fund
 	$(BIN)/python bench/relay.py

@@ -4,9 +4,10 @@ The cluster's capacity ratio (bench/cluster.py) counts HAProxy, which relays eve
 a phone and its worker. This measures that relay alone, side by side in one run: the same
 `python -m workshop` process and the same load (bench/cluster.py's `load`: a join storm of Node
 bots, a round's turns on the server's clock, three facilitator messages) reached directly, through
-HAProxy (Debian's haproxy, as deploy/haproxy.cfg.in runs it: HTTP mode, websocket tunnels) and
-through nginx (Debian's nginx-light, one worker, websocket upgrade). It reports CPU-seconds per
-1,000 deliveries of the server and of the proxy, each pass in turn, and ends with one JSON line.
+HAProxy (Debian's haproxy, as deploy/haproxy.cfg.in runs it: HTTP mode, websocket tunnels, one
+thread), through HAProxy with its default of a thread per core, and through nginx (Debian's
+nginx-light, one worker, websocket upgrade). It reports CPU-seconds per 1,000 deliveries of the
+server and of the proxy, each pass in turn, and ends with one JSON line.
 Every address is loopback; every wait is bounded.
 """
 
@@ -38,6 +39,7 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 HAPROXY_CFG = """\
 global
     maxconn 9000
+{threads}
 
 defaults
     mode http
@@ -89,14 +91,15 @@ http {{
 class Fronted:
     """A Single server (trusting one proxy hop, as the cluster's workers do) behind a proxy process."""
 
-    def __init__(self, folder: Path, name: str, config: str, command: list[str], check: list[str]):
+    def __init__(self, folder: Path, name: str, config: str, command: list[str], check: list[str],
+                 threads: str = ""):
         folder.mkdir(parents=True, exist_ok=True)
         self.server = Single(folder, env={"WORKSHOP_PROXY_HOPS": "1"})
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         path = folder / f"{name}.conf"
         path.write_text(config.format(port=self.port, server_port=self.server.port, folder=folder,
-                                      workers=1))
+                                      workers=1, threads=threads))
         subprocess.run([*check, str(path)], check=True, capture_output=True)
         with open(folder / f"{name}.log", "ab") as log:
             self.process = subprocess.Popen([*command, str(path)], stdout=log, stderr=subprocess.STDOUT)
@@ -131,8 +134,15 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def haproxy(folder: Path) -> Fronted:
-    return Fronted(folder, "haproxy", HAPROXY_CFG, [HAPROXY, "-db", "-f"], [HAPROXY, "-c", "-q", "-f"])
+def haproxy(folder: Path, threads: str = "    nbthread 1") -> Fronted:
+    """HAProxy as the cluster runs it: one thread."""
+    return Fronted(folder, "haproxy", HAPROXY_CFG, [HAPROXY, "-db", "-f"], [HAPROXY, "-c", "-q", "-f"],
+                   threads)
+
+
+def haproxy_per_core(folder: Path) -> Fronted:
+    """HAProxy's own default: a thread for each core."""
+    return haproxy(folder, threads="")
 
 
 def nginx(folder: Path) -> Fronted:
@@ -140,7 +150,7 @@ def nginx(folder: Path) -> Fronted:
                    [NGINX, "-q", "-p", str(folder), "-t", "-c"])
 
 
-TARGETS = {"direct": Single, "haproxy": haproxy, "nginx": nginx}
+TARGETS = {"direct": Single, "haproxy": haproxy, "haproxy_per_core": haproxy_per_core, "nginx": nginx}
 
 
 async def bench(args, log) -> dict[str, list[dict]]:
@@ -190,9 +200,10 @@ def main() -> None:
         line[f"{kind}_join_failures"] = sum(run["join_failures"] for run in runs)
         line[f"{kind}_server_cpu_s_per_1000"] = pooled(runs, "workers_cpu_s")
         line[f"{kind}_proxy_cpu_s_per_1000"] = pooled(runs, "proxy_cpu_s")
-    if {"haproxy", "nginx"} <= results.keys() and line["haproxy_proxy_cpu_s_per_1000"]:
-        line["nginx_over_haproxy"] = round(line["nginx_proxy_cpu_s_per_1000"]
-                                           / line["haproxy_proxy_cpu_s_per_1000"], 2)
+    for other in ("haproxy_per_core", "nginx"):
+        if {"haproxy", other} <= results.keys() and line["haproxy_proxy_cpu_s_per_1000"]:
+            line[f"{other}_over_haproxy"] = round(line[f"{other}_proxy_cpu_s_per_1000"]
+                                                  / line["haproxy_proxy_cpu_s_per_1000"], 2)
     print(json.dumps(line), flush=True)
 
 
