@@ -10,6 +10,7 @@ Several machines are described in docs/deploy.md; this is the one-machine form.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import secrets
 import shutil
@@ -127,6 +128,7 @@ class Cluster:
         self.haproxy: subprocess.Popen | None = None
         self.stopping = False
         self.supervisor: threading.Thread | None = None
+        self.claim = None  # the open cluster.lock, held while this cluster runs
         self.log = print
         # HAProxy binds its stats socket as <path>.<pid>.tmp first, and a Unix socket's path holds 107
         # bytes: a cluster folder deep in the file system gets a short private folder for it instead.
@@ -302,6 +304,7 @@ class Cluster:
     def start(self, supervise: bool = True) -> Cluster:
         """Start Redis, then the workers, then HAProxy; stop everything if any part fails."""
         ensure_tools()
+        self.claim_folder()
         try:
             keep_secret(self.folder / "shared" / "secret.key")  # made once, before any worker races to
             keep_secret(self.folder / "shared" / "organizer.key")
@@ -317,6 +320,26 @@ class Cluster:
         if supervise:
             self.supervise()
         return self
+
+    def claim_folder(self) -> None:
+        """Hold the folder's cluster.lock while this cluster runs: a second launch from the same folder
+        stops here, before it rewrites redis.conf or starts anything (the kernel lets the lock go
+        when this process ends, however it ends)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        claim = open(self.folder / "cluster.lock", "a+")  # noqa: SIM115 (held open while the cluster runs)
+        try:
+            fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            claim.seek(0)
+            holder = claim.read().strip() or "unknown"
+            claim.close()
+            raise RuntimeError(f"a cluster is already running from {self.folder} (its launcher is pid "
+                               f"{holder}): stop it first, or start this one with another --dir") from None
+        claim.seek(0)
+        claim.truncate()
+        claim.write(f"{os.getpid()}\n")
+        claim.flush()
+        self.claim = claim
 
     def stop(self) -> None:
         """Stop every process this cluster started."""
@@ -347,6 +370,9 @@ class Cluster:
         if self.stats_path.parent != self.folder:
             shutil.rmtree(self.stats_path.parent, ignore_errors=True)
         self.stop_redis()
+        if self.claim is not None:
+            self.claim.close()
+            self.claim = None
 
 
 def main(argv=None) -> None:
@@ -363,7 +389,10 @@ def main(argv=None) -> None:
     cluster = Cluster(Path(args.dir), workers=args.workers, port=args.port, bind=args.bind,
                       redis_port=args.redis_port, public_url=public)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    cluster.start()
+    try:
+        cluster.start()
+    except RuntimeError as error:
+        sys.exit(f"The cluster did not start: {error}")
     base = public or cluster.url
     print(f"Heart to Heart cluster: {args.workers} workers behind HAProxy on {base}/", flush=True)
     for worker in cluster.members:
@@ -379,6 +408,9 @@ def main(argv=None) -> None:
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        # A second Ctrl-C while it stops would leave processes and socket files behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print("Stopping the cluster...", flush=True)
         cluster.stop()
 
 

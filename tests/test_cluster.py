@@ -330,12 +330,17 @@ def test_make_clusters_own_layout_serves_workshops_over_unix_sockets_and_stops_c
     running.start()
     try:
         assert all(f"unix@{w.socket}" in (folder / "haproxy.cfg").read_text() for w in running.members)
-        # `make cluster` run again in the same checkout: refused plainly, and the first keeps its sockets.
+        # `make cluster` run again in the same checkout: refused plainly before it starts anything, and
+        # the first keeps its sockets and its Redis (whose configuration file is left as it was).
+        conf = folder / "redis" / "redis.conf"
+        written = (conf.read_text(), conf.stat().st_mtime_ns)
         again = Cluster(folder, workers=2, port=free_port(), worker_ports=[free_port(), free_port()],
                         redis_port=free_port(), env={"WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY})
         again.log = lambda text: None
-        with pytest.raises(RuntimeError, match="a server is answering there"):
+        with pytest.raises(RuntimeError, match=f"already running from {folder}.*pid {os.getpid()}"):
             again.start()
+        assert again.redis is None and not [w for w in again.members if w.process]
+        assert (conf.read_text(), conf.stat().st_mtime_ns) == written and running.redis.poll() is None
         assert all(w.socket.is_socket() for w in running.members) and running.stats_path.is_socket()
         for worker in (1, 2):
             workshop = workshop_on(running, worker)
@@ -347,6 +352,9 @@ def test_make_clusters_own_layout_serves_workshops_over_unix_sockets_and_stops_c
         running.stop()
     assert all(w.process.poll() is not None for w in running.members) and running.haproxy.poll() is not None
     assert not [path for path in folder.rglob("*") if path.is_socket()], "a socket file was left behind"
+    after = Cluster(folder, workers=2)
+    after.claim_folder()  # stopped, the folder is free for the next launch
+    after.claim.close()
     shutil.rmtree(folder)
 
 
