@@ -73,6 +73,46 @@ def test_a_socket_message_over_16_kb_closes_the_connection(wire, transport):
         again.disconnect()
 
 
+def test_an_oversized_long_polling_post_is_answered_at_once_and_ends_only_its_session(wire):
+    """Not left waiting for a GET to take a close packet (python-engineio's own way): 413 at once."""
+    auth = attendee_auth(wire, "Long")
+    polling = f"{wire.url}/socket.io/?code={auth['code']}&EIO=4&transport=polling"
+    sid = json.loads(requests.get(polling, timeout=5).text[1:])["sid"]
+    session = f"{polling}&sid={sid}"
+    assert requests.post(session, data="40" + json.dumps(auth), timeout=5).ok
+    assert '"room"' in requests.get(session, timeout=5).text
+    big = '421["ask_moment",' + json.dumps({"needed": True, "padding": "x" * 17_000}) + "]"
+    answer = requests.post(session, data=big, timeout=5)
+    assert answer.status_code == 413 and "16 KB" in answer.text
+    assert requests.get(session, timeout=5).status_code == 400, "the session should be gone"
+    assert_alive(wire)
+    # A message just under the limit is still a message.
+    again = raw_client(wire, auth, "polling")
+    try:
+        assert again.call("ask_moment", {"needed": True, "padding": "x" * 15_000}) == {"ok": True}
+    finally:
+        again.disconnect()
+
+
+def test_a_polling_client_that_sent_too_much_comes_back_by_itself(wire):
+    """As over a websocket: the connection drops as a transport error and the client reconnects."""
+    auth = attendee_auth(wire, "Back")
+    client = socketio.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=0.5,
+                             request_timeout=30)
+    reasons = []
+    client.on("disconnect", lambda *reason: reasons.append(reason))
+    client.connect(wire.url, auth=auth, transports=["polling"], wait_timeout=5)
+    try:
+        with pytest.raises(socketio.exceptions.TimeoutError):
+            client.call("ask_moment", {"needed": True, "padding": "x" * 17_000}, timeout=3)
+        assert reasons == [("transport error",)], "dropped at once, well before the POST's 30 s timeout"
+        wait_until(lambda: client.connected, timeout=5, what="the client to reconnect")
+        assert client.call("ask_moment", {"needed": True}, timeout=5) == {"ok": True}
+    finally:
+        client.shutdown()
+    assert_alive(wire)
+
+
 def test_a_deeply_nested_socket_message_is_dropped_and_the_connection_goes_on(wire):
     auth = attendee_auth(wire, "Deep")
     ws = websocket.create_connection(f"ws://127.0.0.1:{wire.port}/socket.io/?EIO=4&transport=websocket",

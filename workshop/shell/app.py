@@ -18,10 +18,12 @@ from .connections import Connections
 from .events import socketio
 from .keys import kept_secret
 from .live import Live
+from .polling import OversizedPolls
 from .registry import Registry
 from .store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
+MESSAGE_LIMIT = 16 * 1024  # bytes of one Socket.IO message (docs/protocol.md, "Limits")
 
 # Each WORKSHOP_* variable sets the config key after the prefix, parsed by the type beside it.
 ENVIRONMENT = {
@@ -141,13 +143,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         app,
         async_mode=app.config["ASYNC_MODE"],
         cors_allowed_origins=origins.split(",") if isinstance(origins, str) else origins,
-        max_http_buffer_size=16 * 1024,
+        max_http_buffer_size=MESSAGE_LIMIT,
         ping_interval=10,
         ping_timeout=20,
         logger=False,
         engineio_logger=False,
         **queue,
     )
+    app.wsgi_app = OversizedPolls(app.wsgi_app, socketio.server.eio, MESSAGE_LIMIT)
     live = build_live(app.config, settings)
     if app.config.get("WORKERS", 1) > 1:
         from . import cluster
