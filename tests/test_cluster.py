@@ -13,6 +13,7 @@ import signal
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -131,6 +132,28 @@ def test_each_worker_draws_codes_it_owns_and_every_page_of_a_room_reaches_its_ow
         assert requests.get(other.url + f"/j/{code}", timeout=5).status_code == 404, "only the owner has it"
         joined = requests.post(cluster.url + "/api/join", json={"code": code, "name": "Ida"}, timeout=5)
         assert joined.status_code == 201, "the join API's body is routed to the owner"
+
+
+def test_a_code_spelled_with_spaces_dashes_or_lower_case_reaches_its_owner_however_it_is_sent(cluster):
+    """The workers ignore spaces and dashes in a code (docs/protocol.md); the proxy routes on the code
+    they read, not on its first byte. Twice each: the other worker would answer every second try."""
+    for worker in (1, 2):
+        workshop = workshop_on(cluster, worker)
+        code = workshop["code"]
+        for spelled in (f" {code}", f"-{code}", f"{code[:3]}-{code[3:]}".lower(), f" {code[:3]} {code[3:]} "):
+            for _ in range(2):
+                joined = requests.post(cluster.url + "/api/join", json={"code": spelled, "name": "Ida"},
+                                       timeout=5)
+                assert joined.status_code == 201, (spelled, joined.text)
+                page = requests.get(f"{cluster.url}/j/{quote(spelled)}", timeout=5)
+                assert page.status_code == 200, spelled
+        joined = requests.post(cluster.url + "/api/join", json={"code": code, "name": "Jo"}, timeout=5).json()
+        for spelled in (f" {code}", f"-{code[:3]}-{code[3:]}"):
+            for _ in range(2):
+                device = phone(cluster, quote(spelled), {"role": "attendee", "code": spelled,
+                                                         "token": joined["token"]})
+                device.wait_for(lambda p: p.latest("you"), f"the attendee's view with ?code={spelled!r}")
+                close(device)
 
 
 def test_phones_on_websocket_and_long_polling_see_the_same_step_and_deadline(cluster):
