@@ -221,6 +221,28 @@ def test_the_organizer_lists_the_workshops_of_every_worker(cluster):
     assert requests.get(cluster.url + "/organizer/peer.json", timeout=5).status_code == 403
 
 
+def test_a_signed_in_organizer_opens_the_report_of_a_workshop_on_any_worker(cluster):
+    """The sign-in is kept by the worker that served /organizer; the others ask it."""
+    codes = [workshop_on(cluster, 1)["code"], workshop_on(cluster, 2)["code"]]
+    browser = requests.Session()
+    signed_in = browser.post(cluster.url + "/organizer", data={"key": ORGANIZER_KEY}, timeout=10)
+    assert signed_in.status_code == 200
+    for code in codes:
+        for path in (f"/reports/{code}", f"/reports/{code}.csv"):
+            assert browser.get(cluster.url + path, timeout=10).status_code == 200, (path, owner(code, 2))
+    stranger = requests.get(f"{cluster.url}/reports/{codes[1]}.csv", timeout=10)
+    assert stranger.status_code == 403, "not signed in"
+    for url in (cluster.url, cluster.members[1].url):
+        asked = requests.get(url + "/organizer/peer/sign-in", headers={"X-Workshop-Sign-In": "0" * 64},
+                             timeout=5)
+        assert asked.status_code == 403, "only a peer, with the cluster's signature, may ask"
+    kept = dict(browser.cookies)  # a copy of the cookie, kept past the sign-out, opens nothing
+    assert browser.post(cluster.url + "/organizer/logout", timeout=10).status_code == 200
+    browser.cookies.update(kept)
+    for code in codes:
+        assert browser.get(f"{cluster.url}/reports/{code}.csv", timeout=10).status_code == 403, "signed out"
+
+
 def test_an_emit_from_another_process_reaches_the_rooms_phones_through_redis(cluster):
     workshop = workshop_on(cluster, 1)
     facilitator, phones = in_round(cluster, workshop, ["Ana", "Ben"])

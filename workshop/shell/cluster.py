@@ -18,6 +18,7 @@ from .codes import CODE_ALPHABET
 log = logging.getLogger(__name__)
 
 PEER_HEADER = "X-Workshop-Peer"
+SIGN_IN_HEADER = "X-Workshop-Sign-In"  # the digest of an organizer's sign-in id, asked about by a peer
 
 
 def answered_at(path) -> bool:
@@ -129,6 +130,20 @@ def message_queue(url: str, channel: str = "workshop"):
 def peer_signature(secret: str) -> str:
     """Return the header value that shows a request comes from a worker of this cluster."""
     return hmac.new(secret.encode(), b"peer:workshops", hashlib.sha256).hexdigest()
+
+
+def peer_holds_sign_in(peers: list[str], secret: str, id_hash: str, timeout: float = 2.0) -> bool:
+    """Ask the peers whether one of them holds this organizer sign-in (it is kept where it was made)."""
+    for base in peers:
+        headers = {PEER_HEADER: peer_signature(secret), SIGN_IN_HEADER: id_hash}
+        request = urllib.request.Request(f"{base.rstrip('/')}/organizer/peer/sign-in", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                if json.loads(answer.read()).get("alive") is True:
+                    return True
+        except (OSError, ValueError, AttributeError) as error:
+            log.warning("peer %s did not answer about a sign-in: %s", base, error)
+    return False
 
 
 def peer_workshops(peers: list[str], secret: str, timeout: float = 3.0) -> tuple[list[dict], list[str]]:

@@ -70,9 +70,25 @@ def is_organizer() -> bool:
     """Tell whether this browser holds a live sign-in, issued under the current organizer key."""
     if "organizer" not in g:
         sid = session.get("organizer")
-        g.organizer = isinstance(sid, str) and live().store.organizer_session_alive(
-            digest(sid), key_print(), live().clock(), idle_ms(), SESSION_LIFE_MS)
+        g.organizer = isinstance(sid, str) and (sign_in_alive(digest(sid))
+                                                or signed_in_on_a_peer(digest(sid)))
     return g.organizer
+
+
+def sign_in_alive(id_hash: str) -> bool:
+    """Tell whether this worker holds a live sign-in with this id's digest (and note its use)."""
+    return live().store.organizer_session_alive(id_hash, key_print(), live().clock(), idle_ms(),
+                                                SESSION_LIFE_MS)
+
+
+def signed_in_on_a_peer(id_hash: str) -> bool:
+    """In a cluster, a sign-in lives in the database of the worker that served the organizer page:
+    the others ask it, so a signed-in organizer opens any workshop's report on its own worker."""
+    if not current_app.config.get("PEERS"):
+        return False
+    from .cluster import peer_holds_sign_in
+    peers = current_app.config["PEERS"].split(",")
+    return peer_holds_sign_in(peers, current_app.config["SECRET_KEY"], id_hash)
 
 
 def sign_in() -> None:

@@ -6,20 +6,35 @@ import random
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from .cluster import PEER_HEADER, peer_signature
+from .cluster import PEER_HEADER, SIGN_IN_HEADER, peer_signature
 from .keys import report_key, same
 from .live import live
-from .organizer import build_report
+from .organizer import build_report, sign_in_alive
 
 bp = Blueprint("peers", __name__)
+
+
+def from_a_peer() -> None:
+    """Refuse (403) a request that does not carry the cluster's peer signature."""
+    if not same(request.headers.get(PEER_HEADER, ""), peer_signature(current_app.config["SECRET_KEY"])):
+        abort(403)
+
+
+@bp.get("/organizer/peer/sign-in")
+def holds_sign_in():
+    """Tell a peer whether the organizer sign-in whose id has this digest is alive here."""
+    from_a_peer()
+    id_hash = request.headers.get(SIGN_IN_HEADER, "")
+    if not 0 < len(id_hash) <= 128:
+        abort(400)
+    return jsonify({"alive": sign_in_alive(id_hash)})
 
 
 @bp.get("/organizer/peer.json")
 def own_workshops():
     """List this worker's workshops for the organizer page of another worker, with their report links."""
+    from_a_peer()
     secret = current_app.config["SECRET_KEY"]
-    if not same(request.headers.get(PEER_HEADER, ""), peer_signature(secret)):
-        abort(403)
     rng, workshops = random.Random(), []
     for code in live().store.rooms():
         data = build_report(code, rng)
