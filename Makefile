@@ -33,8 +33,10 @@ run: $(RUNTIME)
 # installs redis-server and haproxy with apt-get when run as root, else says how. Ctrl-C stops it all.
 WORKERS ?= 2
 CLUSTER_PORT ?= 8000
+REDIS_PORT ?= 6390
 cluster: $(RUNTIME)
-	$(BIN)/python -m deploy.cluster --workers $(WORKERS) --bind $(HOST) --port $(CLUSTER_PORT)
+	$(BIN)/python -m deploy.cluster --workers $(WORKERS) --bind $(HOST) --port $(CLUSTER_PORT) \
+		--redis-port $(REDIS_PORT)
 
 # The whole pyramid, what CI runs: the long units, browsers, real servers, then the in-process app and
 # the pure core, longest first in each tier (tests/conftest.py). pytest-xdist keeps each file on one

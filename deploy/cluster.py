@@ -125,6 +125,7 @@ class Cluster:
         self.members = [Worker(i, hosts[i - 1], ports[i - 1], self.folder / f"w{i}")
                         for i in range(1, self.workers + 1)]
         self.redis: subprocess.Popen | None = None
+        self.redis_wanted = False  # started and not stopped on purpose: the supervisor restarts it
         self.haproxy: subprocess.Popen | None = None
         self.stopping = False
         self.supervisor: threading.Thread | None = None
@@ -160,6 +161,7 @@ class Cluster:
         with open(folder / "redis.log", "ab") as log:
             self.redis = subprocess.Popen([tool("redis-server"), str(conf)], stdout=log,
                                           stderr=subprocess.STDOUT)
+        self.redis_wanted = True
         wait_until(self._redis_answers, 15, "redis-server")
 
     def _redis_answers(self) -> bool:
@@ -175,7 +177,8 @@ class Cluster:
             return False
 
     def stop_redis(self, hard: bool = False) -> None:
-        """Stop redis-server (kill -9 when `hard`)."""
+        """Stop redis-server (kill -9 when `hard`), on purpose: the supervisor leaves it stopped."""
+        self.redis_wanted = False
         if self.redis and self.redis.poll() is None:
             self.redis.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
             self.redis.wait(timeout=10)
@@ -263,9 +266,17 @@ class Cluster:
         wait_until(up, 30, f"worker {worker.index}")
 
     def supervise(self, every: float = 0.2) -> None:
-        """Restart, on the same data directory, any worker that exits (what systemd's Restart=always does)."""
+        """Restart any worker that exits, on the same data directory, and redis-server if it exits
+        (what systemd's Restart=always does for each)."""
         def loop():
             while not self.stopping:
+                redis = self.redis
+                if redis is not None and self.redis_wanted and redis.poll() is not None and not self.stopping:
+                    self.log(f"redis-server exited ({redis.returncode}); restarting it")
+                    try:
+                        self.start_redis()
+                    except (OSError, RuntimeError) as error:
+                        self.log(f"redis-server could not restart: {error}")
                 for worker in self.members:
                     process = worker.process
                     if process is not None and process.poll() is not None and not self.stopping:

@@ -309,6 +309,29 @@ def test_a_redis_restart_mid_workshop_heals_without_anyone_joining_again(cluster
         close(facilitator, *phones)
 
 
+def test_a_redis_server_that_dies_is_started_again_by_the_launcher(cluster):
+    """As systemd's Restart=always would: `make cluster` has no unit to do it."""
+    workshop = workshop_on(cluster, 1)
+    facilitator, phones = in_round(cluster, workshop, ["Ana", "Ben"])
+    try:
+        sids = [p.client.sid for p in (facilitator, *phones)]
+        died = cluster.redis
+        os.kill(died.pid, signal.SIGKILL)
+        wait_until(lambda: cluster.redis is not died and cluster._redis_answers(), timeout=20,
+                   what="the launcher to start redis-server again")
+        assert died.poll() is not None, "the dead one is reaped, not left a zombie"
+        outside = socketio.RedisManager(cluster.redis_url, channel="workshop", write_only=True)
+
+        def heard() -> bool:
+            outside.emit("notice", {"text": "Redis is back"}, room=workshop["code"])
+            return all(p.latest("notice") for p in phones)
+
+        wait_until(heard, timeout=20, interval=0.5, what="the workers' subscription to come back")
+        assert [p.client.sid for p in (facilitator, *phones)] == sids, "nobody had to reconnect"
+    finally:
+        close(facilitator, *phones)
+
+
 def test_a_machine_cut_off_leaves_the_others_serving_their_rooms(cluster):
     kept, lost = workshop_on(cluster, 1), workshop_on(cluster, 2)
     facilitator, phones = in_round(cluster, kept, ["Ana", "Ben"])
