@@ -285,6 +285,17 @@ def test_kill_9_of_a_worker_mid_turn_loses_nothing_and_its_phones_come_back_on_t
         close(facilitator, *phones, other_console, *other_phones)
 
 
+def heard_through_redis_again(cluster: Cluster, code: str, phones: list[Phone]) -> None:
+    """Wait until an emit from another process reaches the room's phones: the workers listen again."""
+    outside = socketio.RedisManager(cluster.redis_url, channel="workshop", write_only=True)
+
+    def heard() -> bool:
+        outside.emit("notice", {"text": "Redis is back"}, room=code)
+        return all(p.latest("notice") for p in phones)
+
+    wait_until(heard, timeout=20, interval=0.5, what="the workers' subscription to come back")
+
+
 def test_a_redis_restart_mid_workshop_heals_without_anyone_joining_again(cluster):
     workshop = workshop_on(cluster, 2)
     facilitator, phones = in_round(cluster, workshop, ["Ana", "Ben"])
@@ -296,13 +307,7 @@ def test_a_redis_restart_mid_workshop_heals_without_anyone_joining_again(cluster
         seq = facilitator.latest("room")["seq"]
         same_room([facilitator, *phones], seq)
         cluster.start_redis()
-        outside = socketio.RedisManager(cluster.redis_url, channel="workshop", write_only=True)
-
-        def heard() -> bool:
-            outside.emit("notice", {"text": "Redis is back"}, room=workshop["code"])
-            return all(p.latest("notice") for p in phones)
-
-        wait_until(heard, timeout=20, interval=0.5, what="the workers' subscription to come back")
+        heard_through_redis_again(cluster, workshop["code"], phones)
         assert [p.client.sid for p in (facilitator, *phones)] == sids, "nobody had to reconnect"
         assert facilitator.send("send_message", {"text": "after Redis"})["ok"]
     finally:
@@ -320,13 +325,7 @@ def test_a_redis_server_that_dies_is_started_again_by_the_launcher(cluster):
         wait_until(lambda: cluster.redis is not died and cluster._redis_answers(), timeout=20,
                    what="the launcher to start redis-server again")
         assert died.poll() is not None, "the dead one is reaped, not left a zombie"
-        outside = socketio.RedisManager(cluster.redis_url, channel="workshop", write_only=True)
-
-        def heard() -> bool:
-            outside.emit("notice", {"text": "Redis is back"}, room=workshop["code"])
-            return all(p.latest("notice") for p in phones)
-
-        wait_until(heard, timeout=20, interval=0.5, what="the workers' subscription to come back")
+        heard_through_redis_again(cluster, workshop["code"], phones)
         assert [p.client.sid for p in (facilitator, *phones)] == sids, "nobody had to reconnect"
     finally:
         close(facilitator, *phones)
