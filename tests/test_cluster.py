@@ -236,11 +236,31 @@ def test_a_signed_in_organizer_opens_the_report_of_a_workshop_on_any_worker(clus
         asked = requests.get(url + "/organizer/peer/sign-in", headers={"X-Workshop-Sign-In": "0" * 64},
                              timeout=5)
         assert asked.status_code == 403, "only a peer, with the cluster's signature, may ask"
+    for path in ("/organizer/peer.json", "/organizer/%70eer.json", "/organizer/peer/sign-in"):
+        refused = requests.get(cluster.url + path, timeout=5)
+        assert refused.status_code == 403 and "administrative rules" in refused.text, path  # HAProxy
     kept = dict(browser.cookies)  # a copy of the cookie, kept past the sign-out, opens nothing
     assert browser.post(cluster.url + "/organizer/logout", timeout=10).status_code == 200
     browser.cookies.update(kept)
     for code in codes:
         assert browser.get(f"{cluster.url}/reports/{code}.csv", timeout=10).status_code == 403, "signed out"
+
+
+def test_signing_out_on_one_worker_ends_a_sign_in_made_on_another(cluster):
+    """While worker 1 is away the organizer page is served by worker 2, and the sign-in is kept there."""
+    code = workshop_on(cluster, 1)["code"]
+    on_worker_2 = requests.Session()
+    signed_in = on_worker_2.post(cluster.members[1].url + "/organizer", data={"key": ORGANIZER_KEY},
+                                 timeout=10)
+    assert signed_in.status_code == 200
+    kept = dict(on_worker_2.cookies)  # the same cookie, for any host: the proxy's as well
+    browser = requests.Session()
+    browser.cookies.update(kept)
+    assert browser.get(f"{cluster.url}/reports/{code}.csv", timeout=10).status_code == 200
+    assert browser.post(cluster.url + "/organizer/logout", timeout=10).status_code == 200  # on worker 1
+    browser.cookies.update(kept)
+    for url in (cluster.url, cluster.members[1].url):
+        assert browser.get(f"{url}/reports/{code}.csv", timeout=10).status_code == 403, url
 
 
 def test_an_emit_from_another_process_reaches_the_rooms_phones_through_redis(cluster):

@@ -134,16 +134,25 @@ def peer_signature(secret: str) -> str:
 
 def peer_holds_sign_in(peers: list[str], secret: str, id_hash: str, timeout: float = 2.0) -> bool:
     """Ask the peers whether one of them holds this organizer sign-in (it is kept where it was made)."""
+    return any(_ask_about_sign_in(base, secret, id_hash, "GET", timeout) for base in peers)
+
+
+def peers_forget_sign_in(peers: list[str], secret: str, id_hash: str, timeout: float = 2.0) -> None:
+    """Tell every peer to forget this organizer sign-in, wherever it was made."""
     for base in peers:
-        headers = {PEER_HEADER: peer_signature(secret), SIGN_IN_HEADER: id_hash}
-        request = urllib.request.Request(f"{base.rstrip('/')}/organizer/peer/sign-in", headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as answer:
-                if json.loads(answer.read()).get("alive") is True:
-                    return True
-        except (OSError, ValueError, AttributeError) as error:
-            log.warning("peer %s did not answer about a sign-in: %s", base, error)
-    return False
+        _ask_about_sign_in(base, secret, id_hash, "DELETE", timeout)
+
+
+def _ask_about_sign_in(base: str, secret: str, id_hash: str, method: str, timeout: float) -> bool:
+    headers = {PEER_HEADER: peer_signature(secret), SIGN_IN_HEADER: id_hash}
+    request = urllib.request.Request(f"{base.rstrip('/')}/organizer/peer/sign-in", headers=headers,
+                                     method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return json.loads(answer.read()).get("alive") is True
+    except (OSError, ValueError, AttributeError) as error:
+        log.warning("peer %s did not answer about a sign-in: %s", base, error)
+        return False
 
 
 def peer_workshops(peers: list[str], secret: str, timeout: float = 3.0) -> tuple[list[dict], list[str]]:

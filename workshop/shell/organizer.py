@@ -181,6 +181,10 @@ def logout():
     sid = session.get("organizer")
     if isinstance(sid, str):
         live().store.close_organizer_session(digest(sid))
+        if current_app.config.get("PEERS"):  # a cluster: the sign-in may have been made on a peer
+            from .cluster import peers_forget_sign_in
+            peers_forget_sign_in(current_app.config["PEERS"].split(","), current_app.config["SECRET_KEY"],
+                                 digest(sid))
     session.clear()
     return redirect(url_for("organizer.overview"), code=303)
 

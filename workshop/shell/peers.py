@@ -23,11 +23,23 @@ def from_a_peer() -> None:
 @bp.get("/organizer/peer/sign-in")
 def holds_sign_in():
     """Tell a peer whether the organizer sign-in whose id has this digest is alive here."""
+    return jsonify({"alive": sign_in_alive(asked_sign_in())})
+
+
+@bp.delete("/organizer/peer/sign-in")
+def forget_sign_in():
+    """Forget an organizer sign-in here: the organizer signed out on another worker."""
+    live().store.close_organizer_session(asked_sign_in())
+    return jsonify({"alive": False})
+
+
+def asked_sign_in() -> str:
+    """The sign-in digest a peer asks about (403 for anyone but a peer, 400 for a missing one)."""
     from_a_peer()
     id_hash = request.headers.get(SIGN_IN_HEADER, "")
     if not 0 < len(id_hash) <= 128:
         abort(400)
-    return jsonify({"alive": sign_in_alive(id_hash)})
+    return id_hash
 
 
 @bp.get("/organizer/peer.json")
