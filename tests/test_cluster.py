@@ -246,6 +246,27 @@ def test_a_signed_in_organizer_opens_the_report_of_a_workshop_on_any_worker(clus
         assert browser.get(f"{cluster.url}/reports/{code}.csv", timeout=10).status_code == 403, "signed out"
 
 
+def test_the_studio_keeps_its_agendas_on_one_worker_and_starts_workshops_from_them(cluster):
+    """Studio agendas carry no room code: every studio request goes where the organizer's page goes."""
+    from .test_agenda import VALID
+
+    made = requests.post(cluster.url + "/api/studio/agendas", json={"agenda": VALID}, timeout=10)
+    assert made.status_code == 201, made.text
+    agenda_id, key = made.json()["id"], {"X-Agenda-Key": made.json()["key"]}
+    for _ in range(3):
+        assert requests.get(f"{cluster.url}/api/studio/agendas/{agenda_id}", headers=key,
+                            timeout=10).status_code == 200
+        assert requests.get(f"{cluster.url}/studio/{agenda_id}", timeout=10).status_code == 200
+        started = requests.post(cluster.url + "/api/studio/workshops", headers=key, timeout=10,
+                                json={"from": "studio", "agenda": agenda_id})
+        assert started.status_code == 201, started.text
+        code = started.json()["code"]
+        assert requests.get(f"{cluster.url}/j/{code}", timeout=10).status_code == 200, "it reaches its owner"
+    browser = requests.Session()
+    page = browser.post(cluster.url + "/organizer", data={"key": ORGANIZER_KEY}, timeout=10)
+    assert agenda_id in page.text, "the organizer's page lists the studio's agendas"
+
+
 def test_signing_out_on_one_worker_ends_a_sign_in_made_on_another(cluster):
     """While worker 1 is away the organizer page is served by worker 2, and the sign-in is kept there."""
     code = workshop_on(cluster, 1)["code"]
