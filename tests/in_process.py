@@ -7,7 +7,7 @@ How Flask-SocketIO 5.7's `SocketIOTestClient` behaves with this app, which these
   Nothing needs waiting for, so the helpers below assert at once instead of polling.
 - A refused connect only sets `is_connected()` false and keeps no payload: `Socket` records the
   CONNECT_ERROR packet itself, in the shape a real client's `connect_error` receives.
-- It bypasses Engine.IO: the 16 KB message limit, transports and undecodable packets are not
+- It bypasses Engine.IO: the 128 KB message limit, transports and undecodable packets are not
   exercised here, so those tests run against a real server (tests/support.py, marked `server`).
 - `init_app` gives the one module-level SocketIO a new python-socketio server for each app: one app
   at a time per process, so a module that shares an app uses no other `app` fixture.

@@ -249,6 +249,10 @@ MALFORMED = [
          "questions[3].max_length", "whole number from 1 to 2000"),
     case("text with max_length too long", (*FEEDBACK, 3, "max_length"), 2001, 6,
          "questions[3].max_length", "1 to 2000"),
+    case("answers longer than one message carries", FEEDBACK,
+         [{**TEXT_QUESTION, "id": f"q{n}", "max_length": 1000} for n in range(10)]
+         + [{"id": "pick", "type": "single", "text": "Which?", "options": ["a", "bb"]}], 6, "questions",
+         "allow answers of 10,002 characters in all, and one person's answers may be 10,000 at most"),
     case("text with options", (*FEEDBACK, 3, "options"), ["a", "b"], 6, "questions[3].options",
          "is not a field of a text question"),
     case("second feedback step", ("steps", 7), copy.deepcopy(VALID["steps"][5]), 7, "kind",
@@ -265,6 +269,16 @@ def test_malformed_agenda_is_refused_naming_file_step_and_field(path, value, ste
     error = error_of(edited(path, value))
     assert (error.file, error.step, error.field) == (FILE, step, field)
     assert message in error.message
+
+
+def test_a_form_may_ask_for_ten_thousand_characters_of_answers_in_all():
+    """What one Socket.IO message carries, however the client escapes it (test_wire.py sends it)."""
+    questions = ([{**TEXT_QUESTION, "id": f"q{n}", "max_length": 1000} for n in range(9)]
+                 + [{"id": "many", "type": "multiple", "text": "Which?",
+                     "options": [f"{n:0>100}" for n in range(9)]},
+                    {"id": "one", "type": "single", "text": "Which one?", "options": ["y" * 100, "z"]}])
+    form = next(step for step in parse(edited(FEEDBACK, questions)).steps if step.kind == "feedback")
+    assert len(form.questions) == 11  # 9,000 + 900 + 100 characters
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)

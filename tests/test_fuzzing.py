@@ -75,7 +75,7 @@ def json_values(keys: st.SearchStrategy):
 
 
 def small_enough(value) -> bool:
-    """Keep a payload under the 16 KB message limit, as the client encodes it."""
+    """Keep a payload well under the 128 KB message limit, as the client encodes it."""
     return len(json.dumps(value)) <= 15_000
 
 

@@ -1,11 +1,12 @@
 """What only the wire carries, against one real server: oversized, nested, undecodable and odd packets.
 
-Flask-SocketIO's test client skips Engine.IO, so the 16 KB message limit, the transports and the
+Flask-SocketIO's test client skips Engine.IO, so the 128 KB message limit, the transports and the
 decoding of raw packets are tested here, over real websockets and long-polling.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -13,7 +14,8 @@ import requests
 import socketio
 import websocket
 
-from .support import Server, wait_until
+from .support import Server, attendee, facilitator, wait_until
+from .test_agenda import VALID
 
 pytestmark = pytest.mark.server
 
@@ -55,13 +57,13 @@ def attendee_auth(server: Server, name: str) -> dict:
 
 
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
-def test_a_socket_message_over_16_kb_closes_the_connection(wire, transport):
+def test_a_socket_message_over_128_kb_closes_the_connection(wire, transport):
     auth = attendee_auth(wire, "Big")
     client = raw_client(wire, auth, transport)
     try:
         assert client.call("sync_clock", {})["ok"]
         with pytest.raises(socketio.exceptions.TimeoutError):
-            client.call("ask_moment", {"needed": True, "padding": "x" * 17_000}, timeout=2)
+            client.call("ask_moment", {"needed": True, "padding": "x" * 132_000}, timeout=2)
         wait_until(lambda: not client.connected, timeout=10, what="the connection to close")
     finally:
         client.disconnect()
@@ -81,15 +83,15 @@ def test_an_oversized_long_polling_post_is_answered_at_once_and_ends_only_its_se
     session = f"{polling}&sid={sid}"
     assert requests.post(session, data="40" + json.dumps(auth), timeout=5).ok
     assert '"room"' in requests.get(session, timeout=5).text
-    big = '421["ask_moment",' + json.dumps({"needed": True, "padding": "x" * 17_000}) + "]"
+    big = '421["ask_moment",' + json.dumps({"needed": True, "padding": "x" * 132_000}) + "]"
     answer = requests.post(session, data=big, timeout=5)
-    assert answer.status_code == 413 and "16 KB" in answer.text
+    assert answer.status_code == 413 and "128 KB" in answer.text
     assert requests.get(session, timeout=5).status_code == 400, "the session should be gone"
     assert_alive(wire)
     # A message just under the limit is still a message.
     again = raw_client(wire, auth, "polling")
     try:
-        assert again.call("ask_moment", {"needed": True, "padding": "x" * 15_000}) == {"ok": True}
+        assert again.call("ask_moment", {"needed": True, "padding": "x" * 130_000}) == {"ok": True}
     finally:
         again.disconnect()
 
@@ -104,13 +106,47 @@ def test_a_polling_client_that_sent_too_much_comes_back_by_itself(wire):
     client.connect(wire.url, auth=auth, transports=["polling"], wait_timeout=5)
     try:
         with pytest.raises(socketio.exceptions.TimeoutError):
-            client.call("ask_moment", {"needed": True, "padding": "x" * 17_000}, timeout=3)
+            client.call("ask_moment", {"needed": True, "padding": "x" * 132_000}, timeout=3)
         assert reasons == [("transport error",)], "dropped at once, well before the POST's 30 s timeout"
         wait_until(lambda: client.connected, timeout=5, what="the client to reconnect")
         assert client.call("ask_moment", {"needed": True}, timeout=5) == {"ok": True}
     finally:
         client.shutdown()
     assert_alive(wire)
+
+
+def test_the_longest_feedback_a_form_allows_fits_in_one_message(wire):
+    """Ten text questions of 1,000 characters (the most a form may ask), answered in emoji, which
+    python-socketio's JSON escapes to 12 bytes each: one message, accepted, over both transports."""
+    agenda = copy.deepcopy(VALID)
+    agenda["steps"][5]["questions"] = [{"id": f"question_{n}", "type": "text", "text": f"Question {n}?",
+                                        "max_length": 1000} for n in range(10)]
+    key = wire.env["WORKSHOP_ORGANIZER_KEY"]
+    kept = requests.post(wire.url + "/api/studio/agendas", json={"agenda": agenda, "organizer_key": key},
+                         timeout=5)
+    assert kept.status_code == 201 and not kept.json()["problems"], kept.text
+    started = requests.post(wire.url + "/api/studio/workshops", headers={"X-Agenda-Key": kept.json()["key"]},
+                            json={"from": "studio", "agenda": kept.json()["id"], "organizer_key": key},
+                            timeout=5)
+    assert started.status_code == 201, started.text
+    workshop = started.json()
+    console = facilitator(wire, workshop)
+    on_websocket = attendee(wire, workshop["code"], "Wide")
+    on_polling = raw_client(wire, attendee_auth_in(wire, workshop["code"], "Long"), "polling")
+    try:
+        assert console.send("open_feedback") == {"ok": True}
+        answers = {f"question_{n}": "😀" * 1000 for n in range(10)}
+        assert len(json.dumps(answers)) > 120_000
+        assert on_websocket.send("send_feedback", {"answers": answers}) == {"ok": True}
+        assert on_polling.call("send_feedback", {"answers": answers}, timeout=5) == {"ok": True}
+    finally:
+        on_polling.disconnect()
+        on_websocket.close()
+        console.close()
+
+
+def attendee_auth_in(server: Server, code: str, name: str) -> dict:
+    return {"role": "attendee", "code": code, "token": server.join(code, name)["token"]}
 
 
 def test_a_deeply_nested_socket_message_is_dropped_and_the_connection_goes_on(wire):

@@ -382,6 +382,12 @@ def _turn(raw, path: str) -> dict:
     return {"speaker": speaker, "minutes": minutes, "title": title}
 
 
+# One person's answers travel in one Socket.IO message of at most 128 KB: a form may ask for 10,000
+# characters of answers in all. A client may escape every character past ASCII in its JSON (Python's
+# json.dumps does: an emoji becomes two \uXXXX, 12 bytes), so 120,000 bytes, and room for the ids.
+FORM_ANSWER_LIMIT = 10_000
+
+
 def _questions(value) -> list[dict]:
     """Return the questions of a feedback form, each with its own id."""
     questions: list[dict] = []
@@ -391,7 +397,23 @@ def _questions(value) -> list[dict]:
             raise _Problem(f"questions[{number}].id",
                            f"is already used by questions[{ids.index(question['id']) + 1}]")
         questions.append(question)
+    longest = sum(_longest_answer(q) for q in questions)
+    if longest > FORM_ANSWER_LIMIT:
+        raise _Problem("questions", f"allow answers of {longest:,} characters in all, and one person's "
+                                    f"answers may be {FORM_ANSWER_LIMIT:,} at most: lower some text "
+                                    f"questions' max_length, or ask fewer")
     return questions
+
+
+def _longest_answer(question: dict) -> int:
+    """Return how many characters one answer to a question can hold (the options' text is sent)."""
+    if question["type"] == "text":
+        return question["max_length"]
+    if question["type"] == "multiple":
+        return sum(len(option) for option in question["options"])
+    if question["type"] == "single":
+        return max(len(option) for option in question["options"])
+    return 1
 
 
 def _question(raw, path: str) -> dict:

@@ -23,7 +23,8 @@ from .registry import Registry
 from .store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-MESSAGE_LIMIT = 16 * 1024  # bytes of one Socket.IO message (docs/protocol.md, "Limits")
+MESSAGE_LIMIT = 128 * 1024  # bytes of one Socket.IO message (docs/protocol.md, "Limits"); fits any
+# one person's feedback, however its JSON is escaped (workshop/core/agenda.py, FORM_ANSWER_LIMIT)
 
 # Each WORKSHOP_* variable sets the config key after the prefix, parsed by the type beside it.
 ENVIRONMENT = {

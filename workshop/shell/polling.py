@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-TOO_LARGE = b"Message too large: a Socket.IO message may be 16 KB at most.\n"
+TOO_LARGE = "Message too large: a Socket.IO message may be {} KB at most.\n"
 
 
 class OversizedPolls:
@@ -26,6 +26,7 @@ class OversizedPolls:
         self.app = app
         self.eio = eio
         self.limit = limit
+        self.answer = TOO_LARGE.format(limit // 1024).encode()
         self.path = path
 
     def __call__(self, environ, start_response):
@@ -38,9 +39,9 @@ class OversizedPolls:
                 session.close(wait=False, abort=True, reason=self.eio.reason.TRANSPORT_ERROR)
                 self.eio.sockets.pop(sid, None)
             start_response("413 Payload Too Large", [("Content-Type", "text/plain; charset=utf-8"),
-                                                     ("Content-Length", str(len(TOO_LARGE))),
+                                                     ("Content-Length", str(len(self.answer))),
                                                      ("Connection", "close")])
-            return [TOO_LARGE]
+            return [self.answer]
         return self.app(environ, start_response)
 
     @staticmethod
