@@ -194,3 +194,11 @@ def test_copied_chinese_and_japanese_text_has_no_gaps_between_characters():
     raw = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert ANSWERS["chinese"] in raw and ANSWERS["japanese"] in raw
     assert "\x00" not in raw
+
+
+def test_an_answer_of_two_thousand_neutral_characters_prints_instead_of_failing_the_pdf():
+    """fpdf2's bidi resolution recursed once per punctuation mark, space or emoji in a row: one such
+    answer (the most a text question allows) made the whole report's PDF fail with a RecursionError."""
+    answers = ["." * 2000, "😀" * 2000, "!" * 1000 + " " * 1000, "שלום" + "?" * 1996, "Thank you"]
+    text = pdf_text(to_pdf(visible_report(answers)))
+    assert text.count(".") >= 2000 and text.count("!") >= 1000 and text.count("?") >= 1996

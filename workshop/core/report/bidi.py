@@ -7,16 +7,38 @@ level, and each line is reordered by rule L2 of the Unicode bidi algorithm (UAX 
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
+
 from fpdf.bidi import BidiParagraph
 from fpdf.enums import TextDirection
 from fpdf.line_break import TextLine
 
 
+@contextmanager
+def deep_enough(text: str):
+    """Let fpdf2's bidi resolution recurse once per character of a run of neutral ones.
+
+    `fpdf.bidi` looks for the next strong character by recursion, one call per neutral
+    character (punctuation, spaces, emoji): a free-text answer of 1,000 such characters passed
+    Python's default limit of 1,000 frames, and one answer made the whole PDF fail. Python 3.11
+    keeps Python-to-Python calls off the C stack, so a deeper limit costs only frames.
+    """
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, 2 * len(text) + 1000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
+
+
 def level_runs(text: str, base: TextDirection) -> list[tuple[str, int]]:
     """Split a paragraph into its runs of one embedding level, in reading order."""
-    paragraph = BidiParagraph(text=text, base_direction=base, preserve_bn_chars=True)
+    with deep_enough(text):
+        paragraph = BidiParagraph(text=text, base_direction=base, preserve_bn_chars=True)
+        characters = paragraph.get_characters_with_embedding_level()
     runs: list[tuple[list[str], int]] = []
-    for char in paragraph.get_characters_with_embedding_level():
+    for char in characters:
         if runs and runs[-1][1] == char.embedding_level:
             runs[-1][0].append(char.character)
         else:
