@@ -96,6 +96,25 @@ def test_an_oversized_long_polling_post_is_answered_at_once_and_ends_only_its_se
         again.disconnect()
 
 
+@pytest.mark.parametrize("how", ["another path under /socket.io/", "a chunked body"])
+def test_a_long_polling_post_the_server_will_not_read_is_refused_at_once(wire, how):
+    """Engine.IO answers every path under /socket.io/; and reads a chunked body as empty (200)."""
+    auth = attendee_auth(wire, "Odd")
+    polling = f"{wire.url}/socket.io/?code={auth['code']}&EIO=4&transport=polling"
+    sid = json.loads(requests.get(polling, timeout=5).text[1:])["sid"]
+    assert requests.post(f"{polling}&sid={sid}", data="40" + json.dumps(auth), timeout=5).ok
+    big = '421["ask_moment",' + json.dumps({"needed": True, "padding": "x" * 132_000}) + "]"
+    if how == "a chunked body":
+        answer = requests.post(f"{polling}&sid={sid}", data=iter([big[:10], big[10:]]), timeout=5)
+        assert answer.status_code == 411 and "Content-Length" in answer.text
+    else:
+        elsewhere = f"{wire.url}/socket.io/x?code={auth['code']}&EIO=4&transport=polling&sid={sid}"
+        answer = requests.post(elsewhere, data=big, timeout=5)
+        assert answer.status_code == 413
+    assert requests.get(f"{polling}&sid={sid}", timeout=5).status_code == 400, "the session should be gone"
+    assert_alive(wire)
+
+
 def test_a_polling_client_that_sent_too_much_comes_back_by_itself(wire):
     """As over a websocket: the connection drops as a transport error and the client reconnects."""
     auth = attendee_auth(wire, "Back")
