@@ -236,7 +236,8 @@ def test_a_signed_in_organizer_opens_the_report_of_a_workshop_on_any_worker(clus
         asked = requests.get(url + "/organizer/peer/sign-in", headers={"X-Workshop-Sign-In": "0" * 64},
                              timeout=5)
         assert asked.status_code == 403, "only a peer, with the cluster's signature, may ask"
-    for path in ("/organizer/peer.json", "/organizer/%70eer.json", "/organizer/peer/sign-in"):
+    for path in ("/organizer/peer.json", "/organizer/%70eer.json", "//organizer/peer.json",
+                 "/organizer//peer/sign-in", "/organizer/peer/sign-in"):
         refused = requests.get(cluster.url + path, timeout=5)
         assert refused.status_code == 403 and "administrative rules" in refused.text, path  # HAProxy
     kept = dict(browser.cookies)  # a copy of the cookie, kept past the sign-out, opens nothing

@@ -400,8 +400,8 @@ def _questions(value) -> list[dict]:
     longest = sum(_longest_answer(q) for q in questions)
     if longest > FORM_ANSWER_LIMIT:
         raise _Problem("questions", f"allow answers of {longest:,} characters in all, and one person's "
-                                    f"answers may be {FORM_ANSWER_LIMIT:,} at most: lower some text "
-                                    f"questions' max_length, or ask fewer")
+                                    f"answers may be {FORM_ANSWER_LIMIT:,} at most: lower a text "
+                                    f"question's max_length, shorten options, or ask fewer questions")
     return questions
 
 
