@@ -3,8 +3,10 @@
 The room's commands and pages run in the test's process (test_sockets, test_http, test_authorization).
 """
 
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -52,6 +54,22 @@ def test_sigkill_mid_timer_then_restart_resumes_every_phone(tmp_path):
             if room["phase"]["index"] == seen["phase"]["index"]:
                 assert room["timer"]["deadline"] == seen["timer"]["deadline"]
             assert phone.latest("you")["group"]["id"] == groups_before[phone.id]
+    finally:
+        server.stop()
+
+
+def test_a_request_whose_body_never_arrives_is_dropped_after_the_idle_timeout(tmp_path):
+    """A Content-Length the body never reaches held a green thread and a connection for ever."""
+    server = Server(tmp_path / "idle.db", "--idle-timeout", "2").start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=15) as stalled:
+            stalled.sendall(b"POST /api/join HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            b"Content-Length: 5000\r\n\r\n{\"code\": ")
+            began = time.monotonic()
+            answer = stalled.recv(200)
+            waited = time.monotonic() - began
+        assert answer.startswith(b"HTTP/1.1 400") and 1.5 < waited < 10, (answer, waited)
+        assert requests.get(server.url + "/healthz", timeout=5).json() == {"ok": True}
     finally:
         server.stop()
 

@@ -87,6 +87,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--unix-socket", metavar="PATH",
                         help="also serve on this Unix socket, for a proxy on the same machine "
                              "(docs/scaling.md: cheaper than TCP over loopback)")
+    parser.add_argument("--idle-timeout", type=float, default=60.0, metavar="SECONDS",
+                        help="drop a connection that sends or takes nothing for this long (default: 60; "
+                             "keep it over 30: a phone's heartbeat comes every 10 s and may be 20 s late)")
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
     return parser.parse_args(argv)
 
@@ -136,10 +139,13 @@ def main(argv=None) -> None:
     warning = links.advice(base, args.host)
     if warning:
         print("\n" + textwrap.fill(warning, 96, initial_indent="  ", subsequent_indent="  "), flush=True)
+    # A client that stops sending mid-request (a Content-Length its body never reaches) would hold
+    # a green thread and a connection for ever; the idle timeout drops it.
+    serve = {"max_size": args.max_connections, "log_output": args.access_log,
+             "socket_timeout": args.idle_timeout}
     if proxied is not None:
-        eventlet.spawn(eventlet.wsgi.server, proxied, app, max_size=args.max_connections,
-                       log_output=args.access_log)
-    eventlet.wsgi.server(listener, app, max_size=args.max_connections, log_output=args.access_log)
+        eventlet.spawn(eventlet.wsgi.server, proxied, app, **serve)
+    eventlet.wsgi.server(listener, app, **serve)
 
 
 def organizer_key_note(config) -> str:
