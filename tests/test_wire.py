@@ -125,7 +125,7 @@ def test_a_polling_client_that_sent_too_much_comes_back_by_itself(wire):
     client.connect(wire.url, auth=auth, transports=["polling"], wait_timeout=5)
     try:
         with pytest.raises(socketio.exceptions.TimeoutError):
-            client.call("ask_moment", {"needed": True, "padding": "x" * 132_000}, timeout=3)
+            client.call("ask_moment", {"needed": True, "padding": "x" * 132_000}, timeout=1)
         assert reasons == [("transport error",)], "dropped at once, well before the POST's 30 s timeout"
         wait_until(lambda: client.connected, timeout=5, what="the client to reconnect")
         assert client.call("ask_moment", {"needed": True}, timeout=5) == {"ok": True}
