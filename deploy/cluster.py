@@ -266,17 +266,21 @@ class Cluster:
         wait_until(up, 30, f"worker {worker.index}")
 
     def supervise(self, every: float = 0.2) -> None:
-        """Restart any worker that exits, on the same data directory, and redis-server if it exits
-        (what systemd's Restart=always does for each)."""
+        """Restart any worker that exits, on the same data directory (systemd's Restart=always), and
+        redis-server if it fails (Restart=on-failure: Ctrl-C reaches it too, and it then exits 0)."""
         def loop():
             while not self.stopping:
                 redis = self.redis
                 if redis is not None and self.redis_wanted and redis.poll() is not None and not self.stopping:
-                    self.log(f"redis-server exited ({redis.returncode}); restarting it")
-                    try:
-                        self.start_redis()
-                    except (OSError, RuntimeError) as error:
-                        self.log(f"redis-server could not restart: {error}")
+                    self.redis_wanted = redis.returncode != 0
+                    if self.redis_wanted:
+                        self.log(f"redis-server exited ({redis.returncode}); restarting it")
+                        try:
+                            self.start_redis()
+                        except (OSError, RuntimeError) as error:
+                            self.log(f"redis-server could not restart: {error}")
+                    else:
+                        self.log("redis-server stopped (exit 0): left stopped")
                 for worker in self.members:
                     process = worker.process
                     if process is not None and process.poll() is not None and not self.stopping:

@@ -369,6 +369,14 @@ def test_a_redis_server_that_dies_is_started_again_by_the_launcher(cluster):
         assert died.poll() is not None, "the dead one is reaped, not left a zombie"
         heard_through_redis_again(cluster, workshop["code"], phones)
         assert [p.client.sid for p in (facilitator, *phones)] == sids, "nobody had to reconnect"
+        # One that stops cleanly (as Ctrl-C in the launcher's terminal makes it) is left stopped.
+        stopped = cluster.redis
+        stopped.send_signal(signal.SIGINT)
+        assert stopped.wait(timeout=10) == 0
+        time.sleep(1)
+        assert cluster.redis is stopped and not cluster._redis_answers()
+        cluster.start_redis()
+        heard_through_redis_again(cluster, workshop["code"], phones)
     finally:
         close(facilitator, *phones)
 
