@@ -3,7 +3,7 @@
 Hypothesis sends every Socket.IO event random JSON (wrong types, 15 KB strings, nesting, lone
 surrogates, bidi and zero-width characters, NUL) through Flask-SocketIO's test client, into one app
 for the module; each answer must be a plain acknowledgement, and afterwards no traceback is logged
-and every phone agrees with the console. What only the wire can carry (messages over 16 KB,
+and every phone agrees with the console. What only the wire can carry (messages over 128 KB,
 undecodable packets, the "*" event) is sent to a real server in tests/test_wire.py.
 """
 
