@@ -143,8 +143,16 @@ class Client(socketio.Client):
     whose every attempt ends at 1 s never gets back in. A browser's socket.io-client waits 20 s.
     """
 
+    closed = False  # set by Phone.close: no reconnect loop may start after it
+
     def connect(self, *args, wait_timeout: float = 5, **kwargs):
         return super().connect(*args, wait_timeout=wait_timeout, **kwargs)
+
+    def _handle_reconnect(self):
+        """Start the reconnect loop unless the phone was closed (python-socketio 5.18's own loop)."""
+        if self.closed:
+            return
+        super()._handle_reconnect()
 
 
 OPENED: list[Phone] = []  # every Phone made, in order; conftest closes what a test or a file leaves open
@@ -193,8 +201,20 @@ class Phone(Remembers):
         return wait_until(lambda: predicate(self), timeout=timeout, what=what)
 
     def close(self) -> None:
-        """Disconnect, or stop trying to reconnect to a server that has gone (disconnect alone would not)."""
+        """Disconnect, or stop trying to reconnect to a server that has gone (disconnect alone would not).
+
+        A phone whose server has just stopped may not know it yet: `shutdown()` disconnects, and a
+        drop it notices meanwhile may start a reconnect loop after `shutdown()` looked for one; and
+        the loop clears its abort signal as it begins. So no loop may start once closed, and one
+        already going is told to stop until it has.
+        """
+        self.client.closed = True
+        self.client.reconnection = False
         self.client.shutdown()
+        task = self.client._reconnect_task  # python-socketio 5.18 keeps no public handle on it
+        while task is not None and task.is_alive():
+            self.client._reconnect_abort.set()
+            task.join(timeout=0.1)
 
 
 def close_phones_opened_since(count: int, include_lasting: bool = True) -> None:
