@@ -50,10 +50,18 @@ def raw_client(server: Server, auth: dict, transport: str = "websocket") -> sock
     return client
 
 
-def attendee_auth(server: Server, name: str) -> dict:
-    workshop = server.create_workshop()
-    joined = server.join(workshop["code"], name)
-    return {"role": "attendee", "code": workshop["code"], "token": joined["token"]}
+def attendee_auth(server: Server, name: str, code: str | None = None) -> dict:
+    """Join a workshop (a new one unless `code` is given) and return the attendee's connect auth."""
+    code = code or server.create_workshop()["code"]
+    return {"role": "attendee", "code": code, "token": server.join(code, name)["token"]}
+
+
+def polling_session(server: Server, auth: dict) -> str:
+    """Open a raw Engine.IO long-polling session, connected as `auth`; return its URL."""
+    polling = f"{server.url}/socket.io/?code={auth['code']}&EIO=4&transport=polling"
+    session = f"{polling}&sid={json.loads(requests.get(polling, timeout=5).text[1:])['sid']}"
+    assert requests.post(session, data="40" + json.dumps(auth), timeout=5).ok
+    return session
 
 
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
@@ -78,10 +86,7 @@ def test_a_socket_message_over_128_kb_closes_the_connection(wire, transport):
 def test_an_oversized_long_polling_post_is_answered_at_once_and_ends_only_its_session(wire):
     """Not left waiting for a GET to take a close packet (python-engineio's own way): 413 at once."""
     auth = attendee_auth(wire, "Long")
-    polling = f"{wire.url}/socket.io/?code={auth['code']}&EIO=4&transport=polling"
-    sid = json.loads(requests.get(polling, timeout=5).text[1:])["sid"]
-    session = f"{polling}&sid={sid}"
-    assert requests.post(session, data="40" + json.dumps(auth), timeout=5).ok
+    session = polling_session(wire, auth)
     assert '"room"' in requests.get(session, timeout=5).text
     big = '421["ask_moment",' + json.dumps({"needed": True, "padding": "x" * 132_000}) + "]"
     answer = requests.post(session, data=big, timeout=5)
@@ -100,18 +105,16 @@ def test_an_oversized_long_polling_post_is_answered_at_once_and_ends_only_its_se
 def test_a_long_polling_post_the_server_will_not_read_is_refused_at_once(wire, how):
     """Engine.IO answers every path under /socket.io/; and reads a chunked body as empty (200)."""
     auth = attendee_auth(wire, "Odd")
-    polling = f"{wire.url}/socket.io/?code={auth['code']}&EIO=4&transport=polling"
-    sid = json.loads(requests.get(polling, timeout=5).text[1:])["sid"]
-    assert requests.post(f"{polling}&sid={sid}", data="40" + json.dumps(auth), timeout=5).ok
+    session = polling_session(wire, auth)
     big = '421["ask_moment",' + json.dumps({"needed": True, "padding": "x" * 132_000}) + "]"
     if how == "a chunked body":
-        answer = requests.post(f"{polling}&sid={sid}", data=iter([big[:10], big[10:]]), timeout=5)
+        answer = requests.post(session, data=iter([big[:10], big[10:]]), timeout=5)
         assert answer.status_code == 411 and "Content-Length" in answer.text
     else:
-        elsewhere = f"{wire.url}/socket.io/x?code={auth['code']}&EIO=4&transport=polling&sid={sid}"
+        elsewhere = session.replace("/socket.io/?", "/socket.io/x?")
         answer = requests.post(elsewhere, data=big, timeout=5)
         assert answer.status_code == 413
-    assert requests.get(f"{polling}&sid={sid}", timeout=5).status_code == 400, "the session should be gone"
+    assert requests.get(session, timeout=5).status_code == 400, "the session should be gone"
     assert_alive(wire)
 
 
@@ -151,7 +154,7 @@ def test_the_longest_feedback_a_form_allows_fits_in_one_message(wire):
     workshop = started.json()
     console = facilitator(wire, workshop)
     on_websocket = attendee(wire, workshop["code"], "Wide")
-    on_polling = raw_client(wire, attendee_auth_in(wire, workshop["code"], "Long"), "polling")
+    on_polling = raw_client(wire, attendee_auth(wire, "Long", workshop["code"]), "polling")
     try:
         assert console.send("open_feedback") == {"ok": True}
         answers = {f"question_{n}": "😀" * 1000 for n in range(10)}
@@ -162,10 +165,6 @@ def test_the_longest_feedback_a_form_allows_fits_in_one_message(wire):
         on_polling.disconnect()
         on_websocket.close()
         console.close()
-
-
-def attendee_auth_in(server: Server, code: str, name: str) -> dict:
-    return {"role": "attendee", "code": code, "token": server.join(code, name)["token"]}
 
 
 def test_a_deeply_nested_socket_message_is_dropped_and_the_connection_goes_on(wire):
