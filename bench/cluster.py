@@ -58,6 +58,24 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+async def settled(pids: dict[str, list[int]], calm: float = 0.25, within: float = 30.0) -> float:
+    """Wait until the servers have finished what the join storm left them (at most `within` seconds).
+
+    A worker may still be working through the storm's queued messages after the last join is
+    answered; measured from then, that work would be charged to the deliveries. Calm is under
+    `calm` of a core for the processes together, over two half seconds in a row.
+    """
+    everyone = [pid for group in pids.values() for pid in group]
+    began = time.monotonic()
+    quiet, before = 0, cpu_seconds(everyone)
+    while quiet < 2 and time.monotonic() - began < within:
+        await asyncio.sleep(0.5)
+        now = cpu_seconds(everyone)
+        quiet = quiet + 1 if now - before < calm * 0.5 else 0
+        before = now
+    return round(time.monotonic() - began, 1)
+
+
 def summary(values: list[float], missed: int) -> dict:
     return {"n": len(values), "p50": pct(values, 50), "p95": pct(values, 95), "p99": pct(values, 99),
             "max": round(max(values), 1) if values else None, "missed": missed}
@@ -166,6 +184,7 @@ async def load(target, rooms: int, per_room: int, concurrency: int, log) -> dict
             f"{joined['failed']} failed {joined['failures'][:2]}, {joined['connected']} connected at once")
         await asyncio.gather(*(fac.command("go_to_step", {"index": ROUND_1}) for fac in facs))
         pids = target.pids()
+        out["settle_s"] = await settled(pids)
         cpu0 = {k: cpu_seconds(v) for k, v in pids.items()}
         bots0, delivered0 = crowd.cpu(), (await crowd.aask("count"))["delivered"]
         wall0 = time.monotonic()
@@ -216,7 +235,7 @@ async def load(target, rooms: int, per_room: int, concurrency: int, log) -> dict
             workers_cpu_s_per_1000=round(workers_cpu / deliveries * 1000, 4) if deliveries else None,
             bots_cpu_s=round(bots1 - bots0, 2),
             bots_cpu_share=round((bots1 - bots0) / max(1e-9, bots1 - bots0 + server_cpu), 2))
-        log(f"  turn changes {out['turn']}\n  fan-out {out['fanout']}\n"
+        log(f"  settled in {out['settle_s']} s\n  turn changes {out['turn']}\n  fan-out {out['fanout']}\n"
             f"  {deliveries} deliveries in {out['window_s']} s; server CPU {out['server_cpu_s']} s "
             f"(workers {out['workers_cpu_s']} s, proxy {out['proxy_cpu_s']} s, "
             f"Redis {out['redis_cpu_s']} s) = "

@@ -405,33 +405,69 @@ def test_a_machine_cut_off_leaves_the_others_serving_their_rooms(cluster):
     assert requests.get(cluster.url + f"/j/{lost['code']}", timeout=10).status_code == 200
 
 
-def test_one_change_reaches_the_other_workers_as_one_redis_message_with_its_events_in_order(cluster):
+def published_on(redis_url: str):
+    """Listen to the cluster's Redis channel; return the listener and a function that drains what came."""
     import json
 
     import redis
 
-    workshop = workshop_on(cluster, 1)
-    facilitator, phones = in_round(cluster, workshop, ["Ana", "Ben", "Caro", "Dev"])
-    listener = redis.Redis.from_url(cluster.redis_url).pubsub(ignore_subscribe_messages=True)
+    listener = redis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)
     listener.subscribe("workshop")
-    try:
-        wait_until(lambda: listener.get_message(timeout=0.1) is None and listener.subscribed, timeout=5,
-                   what="the subscription")
-        assert facilitator.send("remove_attendee", {"attendee_id": phones[0].id})["ok"]
-        seen, deadline = [], time.monotonic() + 1.5
+    wait_until(lambda: listener.get_message(timeout=0.1) is None and listener.subscribed, timeout=5,
+               what="the subscription")
+
+    def drain(seconds: float) -> list[dict]:
+        seen, deadline = [], time.monotonic() + seconds
         while time.monotonic() < deadline:
             message = listener.get_message(timeout=0.1)
             if message:
                 seen.append(json.loads(message["data"]))
-        ours = [m for m in seen
-                if any(str(e.get("room", "")).startswith(workshop["code"]) for e in m.get("batch") or [m])]
-        assert len(ours) == 1, "one change, one message to the other workers"
-        assert [e["event"] for e in ours[0]["batch"]] == ["attendee", "groups"], "its events, in order"
-        facilitator.wait_for(lambda c: c.latest("groups") and c.latest("attendee")["id"] == phones[0].id,
-                             "both events on the console, delivered by the owner itself")
+        return seen
+
+    return listener, drain
+
+
+def test_a_rooms_joins_and_changes_are_delivered_by_its_owner_without_a_redis_message(cluster):
+    """Every socket of a room is on its owner, so nothing of it is published for other workers to decode."""
+    workshop = workshop_on(cluster, 1)
+    facilitator, phones = in_round(cluster, workshop, ["Ana", "Ben", "Caro"])
+    listener, drain = published_on(cluster.redis_url)
+    late = None
+    try:
+        late = attendee(cluster, workshop["code"], "Dev")  # a join: the room, the agreements, its own view
+        assert facilitator.send("remove_attendee", {"attendee_id": phones[0].id})["ok"]
+        assert facilitator.send("skip_timer")["ok"]
+        facilitator.wait_for(lambda c: c.latest("attendee") and c.latest("attendee")["id"] == phones[0].id,
+                             "the removal on the console")
+        seq = facilitator.latest("room")["seq"]
+        same_room([facilitator, late, *phones[1:]], seq)
+        assert drain(1.0) == [], "a room's own emits stay on its owner"
     finally:
         listener.close()
-        close(facilitator, *phones)
+        close(facilitator, *phones, *([late] if late else []))
+
+
+def test_an_emit_for_sockets_elsewhere_is_published_and_one_for_the_owners_rooms_is_not(cluster):
+    """The workers' manager on a real Redis: what may be held elsewhere crosses, the rest stays."""
+    from workshop.shell.cluster import message_queue, owns
+
+    here = next(c for c in "ABCDEFGHJK" if owner(c, 2) == 1)
+    elsewhere = next(c for c in "ABCDEFGHJK" if owner(c, 2) == 2)
+    server = socketio.Server(async_mode="threading",
+                             client_manager=message_queue(cluster.redis_url, owns(1, 2)))
+    listener, drain = published_on(cluster.redis_url)
+    try:
+        for room in (here * 6, f"{here * 6}:facilitators", f"{here * 6}:displays"):
+            server.emit("notice", {"text": "stays"}, to=room)
+        for room in (elsewhere * 6, f"{elsewhere * 6}:facilitators", "a-connection-held-elsewhere", None):
+            server.emit("notice", {"text": "crosses"}, to=room)
+        seen = drain(1.0)
+        assert [m["room"] for m in seen] == [elsewhere * 6, f"{elsewhere * 6}:facilitators",
+                                             "a-connection-held-elsewhere", None]
+        assert {m["data"][0]["text"] for m in seen} == {"crosses"}
+    finally:
+        listener.close()
+        server.manager.redis.close()
 
 
 def test_make_clusters_own_layout_serves_workshops_over_unix_sockets_and_stops_clean():

@@ -139,7 +139,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     queue = {}
     if app.config.get("REDIS_URL"):
         from . import cluster
-        queue["client_manager"] = cluster.message_queue(app.config["REDIS_URL"])
+        holds = cluster.owns(app.config.get("WORKER", 1), app.config.get("WORKERS", 1))
+        queue["client_manager"] = cluster.message_queue(app.config["REDIS_URL"], holds)
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],

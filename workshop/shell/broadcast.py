@@ -6,8 +6,6 @@ Every payload is built in `core.view`; this module only decides where each goes
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-
 from ..core.room import Change, Room
 from ..core.view import (
     agreements_view,
@@ -36,28 +34,21 @@ def displays(code: str) -> str:
 
 
 def send_change(socketio, room: Room, change: Change, sid_of) -> None:
-    """Send what a committed change means to everyone concerned, as one message to the other workers."""
-    with published_together(socketio):
-        if change.room:
-            socketio.emit("room", room_view(room), to=room.code)
-        for attendee_id in change.personal:
-            sid = sid_of(attendee_id)
-            if sid is not None and attendee_id in room.attendees:
-                socketio.emit("you", you_view(room, attendee_id), to=sid)
-        for attendee_id in change.attendees:
-            socketio.emit("attendee", attendee_view(room, attendee_id), to=facilitators(room.code))
-        if change.response is not None:
-            socketio.emit("feedback_count", feedback_count(room), to=facilitators(room.code))
-        if change.groups_changed:
-            socketio.emit("groups", groups_delta(room, change), to=facilitators(room.code))
-        if (change.room or change.groups_changed) and watched(socketio, displays(room.code)):
-            socketio.emit("display", display_view(room), to=displays(room.code))
-
-
-def published_together(socketio):
-    """Return a block whose emits reach a cluster's other workers as one message (nothing, alone)."""
-    batch = getattr(socketio.server.manager, "batch", None)
-    return batch() if batch is not None else nullcontext()
+    """Send what a committed change means to everyone concerned."""
+    if change.room:
+        socketio.emit("room", room_view(room), to=room.code)
+    for attendee_id in change.personal:
+        sid = sid_of(attendee_id)
+        if sid is not None and attendee_id in room.attendees:
+            socketio.emit("you", you_view(room, attendee_id), to=sid)
+    for attendee_id in change.attendees:
+        socketio.emit("attendee", attendee_view(room, attendee_id), to=facilitators(room.code))
+    if change.response is not None:
+        socketio.emit("feedback_count", feedback_count(room), to=facilitators(room.code))
+    if change.groups_changed:
+        socketio.emit("groups", groups_delta(room, change), to=facilitators(room.code))
+    if (change.room or change.groups_changed) and watched(socketio, displays(room.code)):
+        socketio.emit("display", display_view(room), to=displays(room.code))
 
 
 def watched(socketio, room_name: str) -> bool:

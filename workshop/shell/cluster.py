@@ -13,7 +13,7 @@ import logging
 import socket
 import urllib.request
 
-from .codes import CODE_ALPHABET
+from .codes import CODE_ALPHABET, is_code
 
 log = logging.getLogger(__name__)
 
@@ -52,61 +52,42 @@ def code_map(workers: int) -> str:
     return "".join(f"{line}\n" for line in sorted(lines))
 
 
-def message_queue(url: str, channel: str = "workshop"):
-    """Return python-socketio's Redis manager, tuned for an idle listener and a publisher under a lock."""
-    import threading
-    from contextlib import contextmanager
+def message_queue(url: str, holds, channel: str = "workshop"):
+    """Return python-socketio's Redis manager, publishing only what may cross processes.
 
+    `holds(code)` tells whether this worker owns a room code (`owns` above).
+    """
     import socketio
 
-    class LocalFirstRedisManager(socketio.RedisManager):
-        """Deliver an emit to a sid held here without publishing it; publish everything else.
+    class OwnerFirstRedisManager(socketio.RedisManager):
+        """Deliver here every emit whose sockets can only be here; publish the rest.
 
-        Inside `batch()`, the emits one change makes are delivered here at once, as always,
-        and reach the other workers as one Redis message, in order: a turn change publishes
-        once, not once per event.
+        Every socket of a room is on the room's owner: HAProxy routes by the code, and a
+        worker refuses a code it does not hold. So an emit to a room this worker owns
+        (`CODE`, `CODE:facilitators`, `CODE:displays`) or to a connection it holds reaches
+        everyone it can reach without Redis. python-socketio would publish it all the same,
+        and every worker would decode a message no other worker can deliver (docs/scaling.md,
+        section 2). An emit to a room or a connection held elsewhere is published, and an
+        operator's script's emits come in through Redis, as python-socketio does them.
         """
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.pending = threading.local()  # green-thread local under eventlet
 
         def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None,
                  **kwargs):
-            target = to or room
-            if (callback is None and isinstance(target, str) and not kwargs.get("ignore_queue")
-                    and self.is_connected(target, namespace or "/")):
-                return socketio.Manager.emit(self, event, data, namespace=namespace or "/", room=target,
+            target, namespace = to or room, namespace or "/"
+            if callback is None and not kwargs.get("ignore_queue") and self.only_here(target, namespace):
+                return socketio.Manager.emit(self, event, data, namespace=namespace, room=target,
                                              skip_sid=skip_sid)
             return super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid,
                                 callback=callback, to=to, **kwargs)
 
-        @contextmanager
-        def batch(self):
-            """Hold back what this block publishes and publish it as one message when it ends."""
-            if getattr(self.pending, "messages", None) is not None:
-                yield
-                return
-            self.pending.messages = []
-            try:
-                yield
-            finally:
-                messages, self.pending.messages = self.pending.messages, None
-                if len(messages) == 1:
-                    super()._publish(messages[0])
-                elif messages:
-                    super()._publish({"method": "emit", "batch": messages, "host_id": self.host_id})
-
-        def _publish(self, data):
-            held = getattr(self.pending, "messages", None)
-            if held is not None and data.get("method") == "emit":
-                held.append(data)
-            else:
-                super()._publish(data)
-
-        def _handle_emit(self, message):
-            for one in message.get("batch") or [message]:
-                super()._handle_emit(one)
+        def only_here(self, target, namespace: str) -> bool:
+            """Tell whether every socket an emit can reach is on this worker."""
+            if not isinstance(target, str):  # everyone, or a list of rooms
+                return False
+            if self.is_connected(target, namespace) or self.is_pre_connected(target, namespace):
+                return True
+            code = target.partition(":")[0]
+            return is_code(code) and holds(code)
 
         def _redis_connect(self):
             """Publish with a short timeout (it runs under a room's lock); listen with none, checked by pings.
@@ -124,7 +105,7 @@ def message_queue(url: str, channel: str = "workshop"):
             self.pubsub = listener.pubsub(ignore_subscribe_messages=True)
             self.connected = True
 
-    return LocalFirstRedisManager(url, channel=channel)
+    return OwnerFirstRedisManager(url, channel=channel)
 
 
 def peer_signature(secret: str) -> str:
