@@ -356,6 +356,22 @@ def test_a_redis_restart_mid_workshop_heals_without_anyone_joining_again(cluster
         close(facilitator, *phones)
 
 
+def test_a_redis_that_stops_answering_does_not_slow_a_rooms_commands(cluster):
+    """A frozen Redis (as behind a lost network: connections open, no replies) is never waited for."""
+    workshop = workshop_on(cluster, 1)
+    facilitator, phones = in_round(cluster, workshop, ["Ana", "Ben"])
+    cluster.redis.send_signal(signal.SIGSTOP)
+    try:
+        for _ in range(3):
+            began = time.monotonic()
+            assert facilitator.send("skip_timer")["ok"]
+            assert time.monotonic() - began < 1.0, "a command waited for Redis"
+            same_room([facilitator, *phones], facilitator.latest("room")["seq"])
+    finally:
+        cluster.redis.send_signal(signal.SIGCONT)
+        close(facilitator, *phones)
+
+
 def test_a_redis_server_that_dies_is_started_again_by_the_launcher(cluster):
     """As systemd's Restart=always would: `make cluster` has no unit to do it."""
     workshop = workshop_on(cluster, 1)
