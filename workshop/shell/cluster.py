@@ -90,7 +90,7 @@ def message_queue(url: str, holds, channel: str = "workshop"):
             return is_code(code) and holds(code)
 
         def _redis_connect(self):
-            """Publish with a short timeout (it runs under a room's lock); listen with none, checked by pings.
+            """Publish with a short timeout (nobody waits long on Redis); listen with none, checked by pings.
 
             A read timeout on the idle subscriber would drop and resubscribe it at every quiet
             spell, losing what is published meanwhile (PITFALLS: health_check_interval, not
