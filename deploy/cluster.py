@@ -403,11 +403,23 @@ def main(argv=None) -> None:
     public = os.environ.get("WORKSHOP_PUBLIC_URL") or links.lan_url(args.bind, args.port)
     cluster = Cluster(Path(args.dir), workers=args.workers, port=args.port, bind=args.bind,
                       redis_port=args.redis_port, public_url=public)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # The first Ctrl-C or SIGTERM stops the cluster; any later one (a second Ctrl-C or kill, and make
+    # passes its own SIGTERM on too) is ignored, so that it cannot cut the stop short and leave the
+    # processes running unsupervised. Set here rather than inherited: a launcher started in the
+    # background by a script would otherwise ignore SIGINT, and Ctrl-C would stop redis-server alone.
+    def stop_asked(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop_asked)
+    signal.signal(signal.SIGTERM, stop_asked)
     try:
-        cluster.start()
+        cluster.start()  # stops what it started if any part fails, or if it is interrupted
     except RuntimeError as error:
         sys.exit(f"The cluster did not start: {error}")
+    except KeyboardInterrupt:
+        sys.exit("Stopped while starting.")
     base = public or cluster.url
     print(f"Heart to Heart cluster: {args.workers} workers behind HAProxy on {base}/", flush=True)
     for worker in cluster.members:
@@ -420,14 +432,13 @@ def main(argv=None) -> None:
     try:
         while True:
             time.sleep(1)
-    except (KeyboardInterrupt, SystemExit):
+    except KeyboardInterrupt:
         pass
     finally:
-        # A second Ctrl-C while it stops would leave processes and socket files behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print("Stopping the cluster...", flush=True)
         cluster.stop()
-
 
 if __name__ == "__main__":
     main()

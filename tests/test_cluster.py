@@ -527,6 +527,72 @@ def test_make_clusters_own_layout_serves_workshops_over_unix_sockets_and_stops_c
     shutil.rmtree(folder)
 
 
+def children_of(pid: int) -> list[int]:
+    """Return the processes whose parent is `pid` (redis-server renames itself: its command line won't do)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("how", ["SIGTERM twice", "SIGTERM twice to the group", "SIGINT twice to the group",
+                                 "SIGINT to the group of a launcher started with SIGINT ignored"])
+def test_the_launcher_stops_everything_however_it_is_told_and_however_often(how):
+    """`make cluster` is stopped by Ctrl-C or kill, sometimes twice, and make passes its own SIGTERM on:
+    whatever comes, nothing it started is left running (unsupervised) and no socket file is left."""
+    import subprocess
+    import sys
+
+    folder = Path(tempfile.mkdtemp(prefix="cluster-"))
+    command = [sys.executable, "-m", "deploy.cluster", "--workers", "2", "--bind", "127.0.0.1",
+               "--port", str(free_port()), "--redis-port", str(free_port()), "--dir", str(folder)]
+    ignored, started = "ignored" in how, []
+    launcher = subprocess.Popen(
+        command, cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignored else None)
+    try:
+        for line in launcher.stdout:
+            if "Ctrl-C stops everything" in line:
+                break
+        started = children_of(launcher.pid)
+        assert len(started) == 4, f"redis-server, two workers and HAProxy, not {started}"
+        number = signal.SIGINT if "SIGINT" in how else signal.SIGTERM
+        times = 1 if ignored else 2
+        for _ in range(times):
+            if "group" in how:
+                os.killpg(launcher.pid, number)
+            else:
+                launcher.send_signal(number)
+            time.sleep(0.05)
+        launcher.communicate(timeout=60)
+        wait_until(lambda: not any(alive(pid) for pid in started), timeout=10, what="every child stopped")
+        assert not [path for path in folder.rglob("*") if path.is_socket()], "a socket file was left behind"
+        after = Cluster(folder, workers=2)
+        after.claim_folder()  # the folder is free for the next launch
+        after.claim.close()
+    finally:
+        if launcher.poll() is None:
+            os.killpg(launcher.pid, signal.SIGKILL)
+            launcher.wait()
+        for pid in started:  # left running by a launcher that failed this test
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_a_cluster_folder_too_deep_for_a_unix_socket_still_gets_a_proxy_that_starts(tmp_path):
     deep = tmp_path / ("a-folder-with-a-long-name-" * 3) / "instance" / "cluster"
     deep.mkdir(parents=True)
