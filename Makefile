@@ -34,9 +34,10 @@ run: $(RUNTIME)
 WORKERS ?= 2
 CLUSTER_PORT ?= 8000
 REDIS_PORT ?= 6390
+CLUSTER_DIR ?= instance/cluster
 cluster: $(RUNTIME)
 	$(BIN)/python -m deploy.cluster --workers $(WORKERS) --bind $(HOST) --port $(CLUSTER_PORT) \
-		--redis-port $(REDIS_PORT)
+		--redis-port $(REDIS_PORT) --dir $(CLUSTER_DIR)
 
 # The whole pyramid, what CI runs: the long units, browsers, real servers, then the in-process app and
 # the pure core, longest first in each tier (tests/conftest.py). pytest-xdist keeps each file on one

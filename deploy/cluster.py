@@ -321,6 +321,7 @@ class Cluster:
         ensure_tools()
         self.claim_folder()
         try:
+            self.check_worker_count()
             keep_secret(self.folder / "shared" / "secret.key")  # made once, before any worker races to
             keep_secret(self.folder / "shared" / "organizer.key")
             self.start_redis()
@@ -335,6 +336,21 @@ class Cluster:
         if supervise:
             self.supervise()
         return self
+
+    def check_worker_count(self) -> None:
+        """Refuse a folder whose rooms were made by another number of workers, before anything starts.
+
+        Each room's code names the worker that made it (docs/scaling.md): started with another
+        count, HAProxy would send the codes of open workshops to workers that do not hold them, and
+        every phone, console and report of those workshops would be refused.
+        """
+        made = [int(db.parent.name[1:]) for db in self.folder.glob("w*/workshop.db")
+                if db.parent.name[1:].isdigit()]
+        if made and max(made) != self.workers:
+            raise RuntimeError(
+                f"{self.folder} holds the workshops of a cluster of {max(made)} workers, and each "
+                f"workshop's code names the worker that made it. Start it with WORKERS={max(made)}, or "
+                f"start a cluster of {self.workers} in another folder (CLUSTER_DIR=..., or --dir).")
 
     def claim_folder(self) -> None:
         """Hold the folder's cluster.lock while this cluster runs: a second launch from the same folder
@@ -401,7 +417,7 @@ def main(argv=None) -> None:
     from workshop.shell import links
 
     public = os.environ.get("WORKSHOP_PUBLIC_URL") or links.lan_url(args.bind, args.port)
-    cluster = Cluster(Path(args.dir), workers=args.workers, port=args.port, bind=args.bind,
+    cluster = Cluster(Path(args.dir).resolve(), workers=args.workers, port=args.port, bind=args.bind,
                       redis_port=args.redis_port, public_url=public)
     # The first Ctrl-C or SIGTERM stops the cluster; any later one (a second Ctrl-C or kill, and make
     # passes its own SIGTERM on too) is ignored, so that it cannot cut the stop short and leave the

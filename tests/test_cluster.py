@@ -593,6 +593,36 @@ def test_the_launcher_stops_everything_however_it_is_told_and_however_often(how)
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def test_a_cluster_folder_made_by_two_workers_refuses_to_start_with_another_count():
+    """Each code names the worker that made it: with 3 workers, open workshops would go to the wrong one."""
+    folder = Path(tempfile.mkdtemp(prefix="cluster-"))
+    made = Cluster(folder, workers=2, port=free_port(), worker_ports=[free_port(), free_port()],
+                   redis_port=free_port(), env={"WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY})
+    made.log = lambda text: None
+    made.start(supervise=False)
+    code = workshop_on(made, 2)["code"]
+    made.stop()
+    try:
+        for workers in (3, 1):
+            other = Cluster(folder, workers=workers, port=free_port(),
+                            worker_ports=[free_port() for _ in range(workers)], redis_port=free_port())
+            other.log = lambda text: None
+            with pytest.raises(RuntimeError, match="a cluster of 2 workers.*WORKERS=2"):
+                other.start(supervise=False)
+            assert other.redis is None and not [w for w in other.members if w.process], "nothing started"
+        assert not (folder / "w3").exists()
+        again = Cluster(folder, workers=2, port=free_port(), worker_ports=[free_port(), free_port()],
+                        redis_port=free_port(), env={"WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY})
+        again.log = lambda text: None
+        again.start(supervise=False)
+        try:
+            assert requests.get(f"{again.url}/j/{code}", timeout=10).status_code == 200, "found on its owner"
+        finally:
+            again.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_a_cluster_folder_too_deep_for_a_unix_socket_still_gets_a_proxy_that_starts(tmp_path):
     deep = tmp_path / ("a-folder-with-a-long-name-" * 3) / "instance" / "cluster"
     deep.mkdir(parents=True)
