@@ -11,11 +11,13 @@ import hmac
 import json
 import logging
 import socket
+import time
 import urllib.request
 
 from .codes import CODE_ALPHABET, is_code
 
 log = logging.getLogger(__name__)
+RETRY = 2.0  # seconds between a worker's tries to subscribe to Redis again
 
 PEER_HEADER = "X-Workshop-Peer"
 SIGN_IN_HEADER = "X-Workshop-Sign-In"  # the digest of an organizer's sign-in id, asked about by a peer
@@ -90,20 +92,41 @@ def message_queue(url: str, holds, channel: str = "workshop"):
             return is_code(code) and holds(code)
 
         def _redis_connect(self):
-            """Publish with a short timeout (nobody waits long on Redis); listen with none, checked by pings.
+            """Publish with a short timeout; listen with none, for a subscriber idles between messages.
 
-            A read timeout on the idle subscriber would drop and resubscribe it at every quiet
-            spell, losing what is published meanwhile (PITFALLS: health_check_interval, not
-            socket_timeout).
+            A subscriber that waits in silence notices a Redis gone without a word (a host lost,
+            not a restart, which resets the connection) only by TCP keepalive: redis-py's
+            defaults, after 30 s idle then 3 probes 5 s apart.
             """
             import redis
 
             keepalive = {"socket_keepalive": True, "socket_connect_timeout": 3, "retry_on_timeout": False}
             self.redis = redis.Redis.from_url(self.redis_url, socket_timeout=2, **keepalive)
-            listener = redis.Redis.from_url(self.redis_url, socket_timeout=None, health_check_interval=10,
-                                            **keepalive)
+            listener = redis.Redis.from_url(self.redis_url, socket_timeout=None, **keepalive)
             self.pubsub = listener.pubsub(ignore_subscribe_messages=True)
             self.connected = True
+
+        def _redis_listen_with_retries(self):
+            """Listen, and subscribe again RETRY seconds after a failure, however long Redis was away.
+
+            python-socketio's own loop doubles its wait up to a minute, so after an outage of a
+            minute the workers would not hear an operator's emits for up to a minute more. A
+            refused connection costs little; every RETRY seconds is soon enough. (Overrides a
+            private method of python-socketio 5.18, as pinned; a new version must be checked.)
+            """
+            subscribed, wait = False, 1.0
+            while True:
+                try:
+                    if not subscribed:
+                        self._redis_connect()
+                        self.pubsub.subscribe(self.channel)
+                        subscribed, wait = True, 1.0
+                    yield from self.pubsub.listen()
+                except Exception as error:  # what python-socketio catches there too
+                    log.warning("Cannot listen to Redis (%s); trying again in %.0f s", error, wait)
+                    subscribed = False
+                    time.sleep(wait)
+                    wait = RETRY
 
     return OwnerFirstRedisManager(url, channel=channel)
 
