@@ -456,5 +456,6 @@ def main(argv=None) -> None:
         print("Stopping the cluster...", flush=True)
         cluster.stop()
 
+
 if __name__ == "__main__":
     main()

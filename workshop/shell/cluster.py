@@ -92,7 +92,7 @@ def message_queue(url: str, holds, channel: str = "workshop"):
             return is_code(code) and holds(code)
 
         def _redis_connect(self):
-            """Publish with a short timeout; listen with none, for a subscriber idles between messages.
+            """Publish with a short timeout; listen with none, since a subscriber idles between messages.
 
             A subscriber that waits in silence notices a Redis gone without a word (a host lost,
             not a restart, which resets the connection) only by TCP keepalive: redis-py's
@@ -114,19 +114,21 @@ def message_queue(url: str, holds, channel: str = "workshop"):
             refused connection costs little; every RETRY seconds is soon enough. (Overrides a
             private method of python-socketio 5.18, as pinned; a new version must be checked.)
             """
-            subscribed, wait = False, 1.0
+            subscribed, failures = False, 0
             while True:
                 try:
                     if not subscribed:
                         self._redis_connect()
                         self.pubsub.subscribe(self.channel)
-                        subscribed, wait = True, 1.0
+                        if failures:
+                            log.warning("Listening to Redis again, after %d failed tries", failures)
+                        subscribed, failures = True, 0
                     yield from self.pubsub.listen()
                 except Exception as error:  # what python-socketio catches there too
-                    log.warning("Cannot listen to Redis (%s); trying again in %.0f s", error, wait)
-                    subscribed = False
-                    time.sleep(wait)
-                    wait = RETRY
+                    if failures % 30 == 0:  # the first failure, then once a minute
+                        log.warning("Cannot listen to Redis (%s); trying again every %.0f s", error, RETRY)
+                    subscribed, failures = False, failures + 1
+                    time.sleep(1.0 if failures == 1 else RETRY)
 
     return OwnerFirstRedisManager(url, channel=channel)
 
