@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
@@ -78,6 +79,51 @@ def keep_secret(path: Path) -> str:
     return path.read_text().strip()
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def workshops_in(db: Path) -> int:
+    """Count the workshops, open or ended, in a worker's database (read only; none if it has no table)."""
+    import sqlite3
+
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as connection:
+            return connection.execute("SELECT count(*) FROM rooms").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+@dataclass
+class Retry:
+    """When the supervisor starts a process again: at once after a long run, later and later after
+    runs that ended within QUICK seconds (a port taken, a broken file), up to LONGEST: a process that
+    cannot start must not be started five times a second for ever."""
+
+    QUICK = 5.0
+    LONGEST = 30.0
+    started: float = 0.0
+    failures: int = 0
+    due: float | None = None
+
+    def began(self) -> None:
+        self.started = time.monotonic()
+
+    def ended(self) -> float:
+        """Note an exit; return the seconds to wait before the next start."""
+        self.failures = self.failures + 1 if time.monotonic() - self.started < self.QUICK else 0
+        wait = min(self.LONGEST, 2.0 ** (self.failures - 1)) if self.failures else 0.0
+        self.due = time.monotonic() + wait
+        return wait
+
+    def now(self) -> bool:
+        """Tell whether a start is due now (and clear it)."""
+        if self.due is None or time.monotonic() < self.due:
+            return False
+        self.due = None
+        return True
+
+
 @dataclass
 class Worker:
     index: int
@@ -87,6 +133,7 @@ class Worker:
     process: subprocess.Popen | None = None
     restarts: int = 0
     held: bool = False  # stopped on purpose (a test's "machine cut off"): the supervisor leaves it
+    retry: Retry = field(default_factory=lambda: Retry())
 
     @property
     def url(self) -> str:
@@ -126,6 +173,7 @@ class Cluster:
                         for i in range(1, self.workers + 1)]
         self.redis: subprocess.Popen | None = None
         self.redis_wanted = False  # started and not stopped on purpose: the supervisor restarts it
+        self.redis_retry = Retry()
         self.haproxy: subprocess.Popen | None = None
         self.stopping = False
         self.supervisor: threading.Thread | None = None
@@ -162,7 +210,15 @@ class Cluster:
             self.redis = subprocess.Popen([tool("redis-server"), str(conf)], stdout=log,
                                           stderr=subprocess.STDOUT)
         self.redis_wanted = True
-        wait_until(self._redis_answers, 15, "redis-server")
+        self.redis_retry.began()
+
+        def up() -> bool:
+            if self.redis.poll() is not None:
+                said = (folder / "redis.log").read_text(errors="replace").strip().splitlines()
+                raise RuntimeError(f"redis-server stopped: {said[-1] if said else 'no message'}")
+            return self._redis_answers()
+
+        wait_until(up, 15, "redis-server")
 
     def _redis_answers(self) -> bool:
         import socket
@@ -252,6 +308,7 @@ class Cluster:
         with open(worker.folder / "worker.log", "ab") as log:
             worker.process = subprocess.Popen(command, cwd=ROOT, env=self.worker_env(worker), stdout=log,
                                               stderr=subprocess.STDOUT)
+        worker.retry.began()
         if wait:
             self.wait_for(worker)
 
@@ -272,24 +329,32 @@ class Cluster:
             while not self.stopping:
                 redis = self.redis
                 if redis is not None and self.redis_wanted and redis.poll() is not None and not self.stopping:
-                    self.redis_wanted = redis.returncode != 0
-                    if self.redis_wanted:
-                        self.log(f"redis-server exited ({redis.returncode}); restarting it")
+                    if self.redis_retry.due is None:
+                        if redis.returncode == 0:
+                            self.redis_wanted = False
+                            self.log("redis-server stopped (exit 0): left stopped")
+                        else:
+                            wait = self.redis_retry.ended()
+                            self.log(f"redis-server exited ({redis.returncode}); restarting it"
+                                     + (f" in {wait:.0f} s" if wait else ""))
+                    if self.redis_wanted and self.redis_retry.now():
                         try:
                             self.start_redis()
                         except (OSError, RuntimeError) as error:
                             self.log(f"redis-server could not restart: {error}")
-                    else:
-                        self.log("redis-server stopped (exit 0): left stopped")
                 for worker in self.members:
                     process = worker.process
                     if process is not None and process.poll() is not None and not self.stopping:
-                        worker.restarts += 1
-                        self.log(f"worker {worker.index} exited ({process.returncode}); restarting it")
-                        try:
-                            self.start_worker(worker, wait=False)
-                        except OSError as error:
-                            self.log(f"worker {worker.index} could not restart: {error}")
+                        if worker.retry.due is None:
+                            wait = worker.retry.ended()
+                            self.log(f"worker {worker.index} exited ({process.returncode}); restarting it"
+                                     + (f" in {wait:.0f} s" if wait else ""))
+                        if worker.retry.now():
+                            worker.restarts += 1
+                            try:
+                                self.start_worker(worker, wait=False)
+                            except OSError as error:
+                                self.log(f"worker {worker.index} could not restart: {error}")
                 time.sleep(every)
 
         self.supervisor = threading.Thread(target=loop, name="supervisor", daemon=True)
@@ -322,6 +387,7 @@ class Cluster:
         self.claim_folder()
         try:
             self.check_worker_count()
+            self.check_ports()
             keep_secret(self.folder / "shared" / "secret.key")  # made once, before any worker races to
             keep_secret(self.folder / "shared" / "organizer.key")
             self.start_redis()
@@ -344,13 +410,40 @@ class Cluster:
         count, HAProxy would send the codes of open workshops to workers that do not hold them, and
         every phone, console and report of those workshops would be refused.
         """
-        made = [int(db.parent.name[1:]) for db in self.folder.glob("w*/workshop.db")
-                if db.parent.name[1:].isdigit()]
-        if made and max(made) != self.workers:
+        made = {int(db.parent.name[1:]): workshops_in(db) for db in self.folder.glob("w*/workshop.db")
+                if db.parent.name[1:].isdigit()}
+        if sum(made.values()) and max(made) != self.workers:
             raise RuntimeError(
-                f"{self.folder} holds the workshops of a cluster of {max(made)} workers, and each "
-                f"workshop's code names the worker that made it. Start it with WORKERS={max(made)}, or "
-                f"start a cluster of {self.workers} in another folder (CLUSTER_DIR=..., or --dir).")
+                f"{self.folder} holds {plural(sum(made.values()), 'workshop')} made by a cluster of "
+                f"{max(made)} workers, and each workshop's code names the worker that made it. Start it with "
+                f"WORKERS={max(made)}, or start a cluster of {self.workers} in another folder "
+                f"(CLUSTER_DIR=..., or --dir).")
+
+    def check_ports(self) -> None:
+        """Refuse ports something already listens on, before anything starts.
+
+        A readiness check cannot tell our redis-server or worker from another cluster's on the same
+        port: without this, a second cluster on taken ports "started", shared HAProxy's port with
+        the first one, and restarted workers that could never listen.
+        """
+        import errno
+        import socket
+
+        wanted = [("HAProxy", self.bind or "0.0.0.0", self.port, "CLUSTER_PORT"),
+                  ("redis-server", "127.0.0.1", self.redis_port, "REDIS_PORT")]
+        wanted += [(f"worker {w.index}", w.host, w.port, "CLUSTER_PORT") for w in self.members]
+        for what, host, port, variable in wanted:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+                try:
+                    probe.bind((host, port))
+                except OSError as error:
+                    if error.errno == errno.EADDRINUSE:
+                        raise RuntimeError(
+                            f"port {port} ({what}) is already in use, by another cluster or program: "
+                            f"choose another {variable}") from None
+                    # an address of another machine (a worker there) is not ours to check
 
     def claim_folder(self) -> None:
         """Hold the folder's cluster.lock while this cluster runs: a second launch from the same folder
@@ -365,7 +458,8 @@ class Cluster:
             holder = claim.read().strip() or "unknown"
             claim.close()
             raise RuntimeError(f"a cluster is already running from {self.folder} (its launcher is pid "
-                               f"{holder}): stop it first, or start this one with another --dir") from None
+                               f"{holder}): stop it first, or start this one in another folder "
+                               f"(CLUSTER_DIR=..., or --dir)") from None
         claim.seek(0)
         claim.truncate()
         claim.write(f"{os.getpid()}\n")
@@ -393,10 +487,10 @@ class Cluster:
         from workshop.shell.cluster import answered_at
 
         # A worker ended by a signal leaves its socket file behind, HAProxy its stats socket: remove
-        # those nobody answers on (a cluster that failed to start beside a running one in the same
-        # folder must not take the running one's sockets away).
+        # them, when this cluster held the folder (one that found another running there must not
+        # take that one's sockets away), or else those nobody answers on.
         for path in [w.socket for w in self.members] + [self.stats_path]:
-            if path.is_socket() and not answered_at(path):
+            if path.is_socket() and (self.claim is not None or not answered_at(path)):
                 path.unlink()
         if self.stats_path.parent != self.folder:
             shutil.rmtree(self.stats_path.parent, ignore_errors=True)
@@ -414,22 +508,27 @@ def main(argv=None) -> None:
     parser.add_argument("--redis-port", type=int, default=6390, help="redis-server's loopback port")
     parser.add_argument("--dir", default=str(ROOT / "instance" / "cluster"), help="where everything is kept")
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers (WORKERS=) must be 1 or more")
     from workshop.shell import links
 
     public = os.environ.get("WORKSHOP_PUBLIC_URL") or links.lan_url(args.bind, args.port)
     cluster = Cluster(Path(args.dir).resolve(), workers=args.workers, port=args.port, bind=args.bind,
                       redis_port=args.redis_port, public_url=public)
-    # The first Ctrl-C or SIGTERM stops the cluster; any later one (a second Ctrl-C or kill, and make
-    # passes its own SIGTERM on too) is ignored, so that it cannot cut the stop short and leave the
-    # processes running unsupervised. Set here rather than inherited: a launcher started in the
-    # background by a script would otherwise ignore SIGINT, and Ctrl-C would stop redis-server alone.
+    # The first Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops the cluster; any later one (a
+    # second Ctrl-C or kill, and make passes its own SIGTERM on too) is ignored, so that it cannot cut
+    # the stop short and leave the processes running unsupervised. Set here rather than inherited: a
+    # launcher started in the background by a script would otherwise ignore SIGINT, and Ctrl-C would
+    # stop redis-server alone.
+    stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
     def stop_asked(signum, frame):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for number in stops:
+            signal.signal(number, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, stop_asked)
-    signal.signal(signal.SIGTERM, stop_asked)
+    for number in stops:
+        signal.signal(number, stop_asked)
     try:
         cluster.start()  # stops what it started if any part fails, or if it is interrupted
     except RuntimeError as error:
@@ -445,14 +544,17 @@ def main(argv=None) -> None:
           flush=True)
     print(f"  Organizer key: kept in {cluster.folder / 'shared' / 'organizer.key'}", flush=True)
     print("  Ctrl-C stops everything.", flush=True)
+    if links.advice(base, args.bind):
+        print(f"\n  Phones can't reach {base}: it opens only on this machine. To let them in, start the "
+              "cluster with HOST=0.0.0.0 (make cluster's default) or set WORKSHOP_PUBLIC_URL.", flush=True)
     try:
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for number in stops:
+            signal.signal(number, signal.SIG_IGN)
         print("Stopping the cluster...", flush=True)
         cluster.stop()
 

@@ -554,6 +554,19 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def free(port: int) -> bool:
+    """Tell whether nothing listens on a loopback port (the launcher puts its workers at port + 101...)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -562,7 +575,8 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("how", ["SIGTERM twice", "SIGTERM twice to the group", "SIGINT twice to the group",
-                                 "SIGINT to the group of a launcher started with SIGINT ignored"])
+                                 "SIGINT to the group of a launcher started with SIGINT ignored",
+                                 "SIGHUP to the group, once: the terminal was closed"])
 def test_the_launcher_stops_everything_however_it_is_told_and_however_often(how):
     """`make cluster` is stopped by Ctrl-C or kill, sometimes twice, and make passes its own SIGTERM on:
     whatever comes, nothing it started is left running (unsupervised) and no socket file is left."""
@@ -570,8 +584,9 @@ def test_the_launcher_stops_everything_however_it_is_told_and_however_often(how)
     import sys
 
     folder = Path(tempfile.mkdtemp(prefix="cluster-"))
+    port = next(p for p in iter(free_port, None) if p + 102 < 65536 and free(p + 101) and free(p + 102))
     command = [sys.executable, "-m", "deploy.cluster", "--workers", "2", "--bind", "127.0.0.1",
-               "--port", str(free_port()), "--redis-port", str(free_port()), "--dir", str(folder)]
+               "--port", str(port), "--redis-port", str(free_port()), "--dir", str(folder)]
     ignored, started = "ignored" in how, []
     launcher = subprocess.Popen(
         command, cwd=Path(__file__).resolve().parent.parent,
@@ -579,22 +594,25 @@ def test_the_launcher_stops_everything_however_it_is_told_and_however_often(how)
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
         preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignored else None)
     try:
+        said = []
         for line in launcher.stdout:
+            said.append(line)
             if "Ctrl-C stops everything" in line:
                 break
         started = children_of(launcher.pid)
-        assert len(started) == 4, f"redis-server, two workers and HAProxy, not {started}"
-        number = signal.SIGINT if "SIGINT" in how else signal.SIGTERM
-        times = 1 if ignored else 2
+        assert len(started) == 4, f"redis-server, two workers and HAProxy, not {started}: {''.join(said)}"
+        number = next(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if name in how)
+        times = 2 if "twice" in how else 1
         for _ in range(times):
             if "group" in how:
                 os.killpg(launcher.pid, number)
             else:
                 launcher.send_signal(number)
             time.sleep(0.05)
-        launcher.communicate(timeout=60)
+        said.append(launcher.communicate(timeout=60)[0])
         wait_until(lambda: not any(alive(pid) for pid in started), timeout=10, what="every child stopped")
-        assert not [path for path in folder.rglob("*") if path.is_socket()], "a socket file was left behind"
+        assert not [path for path in folder.rglob("*") if path.is_socket()], \
+            f"a socket file was left behind: {''.join(said)}"
         after = Cluster(folder, workers=2)
         after.claim_folder()  # the folder is free for the next launch
         after.claim.close()
@@ -636,6 +654,40 @@ def test_a_cluster_folder_made_by_two_workers_refuses_to_start_with_another_coun
             again.stop()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_second_cluster_on_ports_in_use_refuses_to_start_and_names_the_port(cluster, tmp_path):
+    """A readiness check cannot tell another cluster's Redis or HAProxy from ours: ports are checked first."""
+    for taken in ({"redis_port": cluster.redis_port, "port": free_port()},
+                  {"redis_port": free_port(), "port": cluster.port}):
+        other = Cluster(tmp_path / f"other-{taken['port']}", workers=2, bind="127.0.0.1",
+                        worker_ports=[free_port(), free_port()], **taken)
+        other.log = lambda text: None
+        what = "redis-server" if taken["redis_port"] == cluster.redis_port else "HAProxy"
+        number = taken["redis_port"] if what == "redis-server" else taken["port"]
+        with pytest.raises(RuntimeError, match=f"port {number} \\({what}\\) is already in use"):
+            other.start(supervise=False)
+        assert other.redis is None and not [w for w in other.members if w.process], "nothing started"
+    assert requests.get(cluster.url + "/healthz", timeout=5).status_code == 200, "the first one goes on"
+
+
+def test_a_process_that_keeps_failing_at_start_is_restarted_later_and_later():
+    """Restarted at once after a long run; after quick failures only after 1, 2, 4... up to 30 s."""
+    from deploy.cluster import Retry
+
+    retry = Retry()
+    retry.started = time.monotonic() - 3600
+    assert retry.ended() == 0 and retry.now(), "a long run: started again at once"
+    waits = []
+    for _ in range(8):
+        retry.began()
+        waits.append(retry.ended())
+        assert not retry.now(), "not before its time"
+    assert waits == [1, 2, 4, 8, 16, 30, 30, 30]
+    retry.due = time.monotonic()
+    assert retry.now() and retry.due is None
+    retry.started = time.monotonic() - 3600
+    assert retry.ended() == 0, "a long run again: the count starts over"
 
 
 def test_a_cluster_folder_too_deep_for_a_unix_socket_still_gets_a_proxy_that_starts(tmp_path):
