@@ -83,15 +83,15 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def workshops_in(db: Path) -> int:
-    """Count the workshops, open or ended, in a worker's database (read only; none if it has no table)."""
+def codes_in(db: Path) -> list[str]:
+    """Return the codes of the workshops, open or ended, in a worker's database (read only)."""
     import sqlite3
 
     try:
         with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as connection:
-            return connection.execute("SELECT count(*) FROM rooms").fetchone()[0]
-    except sqlite3.Error:
-        return 0
+            return [code for (code,) in connection.execute("SELECT code FROM rooms")]
+    except sqlite3.Error:  # no table yet
+        return []
 
 
 @dataclass
@@ -404,20 +404,30 @@ class Cluster:
         return self
 
     def check_worker_count(self) -> None:
-        """Refuse a folder whose rooms were made by another number of workers, before anything starts.
+        """Refuse a folder whose workshops were made by another number of workers, before anything starts.
 
-        Each room's code names the worker that made it (docs/scaling.md): started with another
-        count, HAProxy would send the codes of open workshops to workers that do not hold them, and
-        every phone, console and report of those workshops would be refused.
+        Each workshop's code names the worker that made it (docs/scaling.md): started with a count
+        under which some code names another worker, HAProxy would send that workshop's phones,
+        console and report to a worker that does not hold it. Read from the workshops' codes
+        themselves, so a folder that ran with another count but made nothing then is not refused.
         """
-        made = {int(db.parent.name[1:]): workshops_in(db) for db in self.folder.glob("w*/workshop.db")
-                if db.parent.name[1:].isdigit()}
-        if sum(made.values()) and max(made) != self.workers:
+        from workshop.shell.cluster import owner
+
+        codes = {int(db.parent.name[1:]): codes_in(db) for db in self.folder.glob("w*/workshop.db")
+                 if db.parent.name[1:].isdigit()}
+
+        def misplaced(workers: int) -> int:
+            return sum(1 for index, held in codes.items() for code in held
+                       if index > workers or owner(code, workers) != index)
+
+        lost = misplaced(self.workers)
+        if lost:
+            made = next((n for n in range(1, 65) if not misplaced(n)), None)
             raise RuntimeError(
-                f"{self.folder} holds {plural(sum(made.values()), 'workshop')} made by a cluster of "
-                f"{max(made)} workers, and each workshop's code names the worker that made it. Start it with "
-                f"WORKERS={max(made)}, or start a cluster of {self.workers} in another folder "
-                f"(CLUSTER_DIR=..., or --dir).")
+                f"{self.folder} holds workshops made by a cluster of {made or 'another number of'} workers: "
+                f"with {self.workers}, {plural(lost, 'workshop')} would be sent to a worker that does not "
+                f"hold {'it' if lost == 1 else 'them'}. Start it with WORKERS={made or '(as before)'}, or "
+                f"start a cluster of {self.workers} in another folder (CLUSTER_DIR=..., or --dir).")
 
     def check_ports(self) -> None:
         """Refuse ports something already listens on, before anything starts.
@@ -432,6 +442,13 @@ class Cluster:
         wanted = [("HAProxy", self.bind or "0.0.0.0", self.port, "CLUSTER_PORT"),
                   ("redis-server", "127.0.0.1", self.redis_port, "REDIS_PORT")]
         wanted += [(f"worker {w.index}", w.host, w.port, "CLUSTER_PORT") for w in self.members]
+        for at, (what, _, port, variable) in enumerate(wanted):
+            host = wanted[at][1]
+            twin = next((other for other in wanted[:at] if other[2] == port
+                         and (other[1] == host or {other[1], host} & {"0.0.0.0", "::", ""})), None)
+            if twin:
+                raise RuntimeError(f"port {port} is asked for twice, by {twin[0]} and by {what}: "
+                                   f"choose another {variable if variable != twin[3] else 'port'}")
         for what, host, port, variable in wanted:
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
             with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -487,10 +504,12 @@ class Cluster:
         from workshop.shell.cluster import answered_at
 
         # A worker ended by a signal leaves its socket file behind, HAProxy its stats socket: remove
-        # them, when this cluster held the folder (one that found another running there must not
-        # take that one's sockets away), or else those nobody answers on.
-        for path in [w.socket for w in self.members] + [self.stats_path]:
-            if path.is_socket() and (self.claim is not None or not answered_at(path)):
+        # those of the processes this cluster started, and any other nobody answers on (one that did
+        # not start, beside processes still running there, must not take their sockets away).
+        owned = [(w.socket, w.process is not None) for w in self.members]
+        owned.append((self.stats_path, self.haproxy is not None))
+        for path, ours in owned:
+            if path.is_socket() and (ours or not answered_at(path)):
                 path.unlink()
         if self.stats_path.parent != self.folder:
             shutil.rmtree(self.stats_path.parent, ignore_errors=True)
@@ -522,42 +541,53 @@ def main(argv=None) -> None:
     # stop redis-server alone.
     stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
-    def stop_asked(signum, frame):
+    def ignore_stops() -> None:
         for number in stops:
-            signal.signal(number, signal.SIG_IGN)
+            try:
+                signal.signal(number, signal.SIG_IGN)
+            except OSError:  # "ignored due to race condition": that signal came meanwhile; set it now
+                signal.signal(number, signal.SIG_IGN)
+
+    def stop_asked(signum, frame):
+        ignore_stops()
         raise KeyboardInterrupt
 
     for number in stops:
         signal.signal(number, stop_asked)
+    cluster.log = say
     try:
         cluster.start()  # stops what it started if any part fails, or if it is interrupted
     except RuntimeError as error:
         sys.exit(f"The cluster did not start: {error}")
     except KeyboardInterrupt:
         sys.exit("Stopped while starting.")
-    base = public or cluster.url
-    print(f"Heart to Heart cluster: {args.workers} workers behind HAProxy on {base}/", flush=True)
-    for worker in cluster.members:
-        print(f"  worker {worker.index}: {worker.url} (pid {worker.pid}, {worker.folder / 'workshop.db'})",
-              flush=True)
-    print(f"  redis-server: 127.0.0.1:{args.redis_port} (password in {cluster.folder / 'redis.password'})",
-          flush=True)
-    print(f"  Organizer key: kept in {cluster.folder / 'shared' / 'organizer.key'}", flush=True)
-    print("  Ctrl-C stops everything.", flush=True)
-    if links.advice(base, args.bind):
-        print(f"\n  Phones can't reach {base}: it opens only on this machine. To let them in, start the "
-              "cluster with HOST=0.0.0.0 (make cluster's default) or set WORKSHOP_PUBLIC_URL.", flush=True)
     try:
+        base = public or cluster.url
+        say(f"Heart to Heart cluster: {args.workers} workers behind HAProxy on {base}/")
+        for worker in cluster.members:
+            say(f"  worker {worker.index}: {worker.url} (pid {worker.pid}, {worker.folder / 'workshop.db'})")
+        say(f"  redis-server: 127.0.0.1:{args.redis_port} (password in {cluster.folder / 'redis.password'})")
+        say(f"  Organizer key: kept in {cluster.folder / 'shared' / 'organizer.key'}")
+        say("  Ctrl-C stops everything.")
+        if links.advice(base, args.bind):
+            say(f"\n  Phones can't reach {base}: it opens only on this machine. To let them in, start the "
+                "cluster with HOST=0.0.0.0 (make cluster's default) or set WORKSHOP_PUBLIC_URL.")
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
-        for number in stops:
-            signal.signal(number, signal.SIG_IGN)
-        print("Stopping the cluster...", flush=True)
+        ignore_stops()
+        say("Stopping the cluster...")
         cluster.stop()
 
+
+def say(text: str) -> None:
+    """Print a line; a terminal that was closed (SIGHUP) must not keep the cluster from stopping."""
+    try:
+        print(text, flush=True)
+    except OSError:
+        pass
 
 if __name__ == "__main__":
     main()

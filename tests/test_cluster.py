@@ -576,7 +576,8 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("how", ["SIGTERM twice", "SIGTERM twice to the group", "SIGINT twice to the group",
                                  "SIGINT to the group of a launcher started with SIGINT ignored",
-                                 "SIGHUP to the group, once: the terminal was closed"])
+                                 "SIGHUP to the group, once: the terminal was closed",
+                                 "SIGHUP to the group of a launcher whose terminal is gone"])
 def test_the_launcher_stops_everything_however_it_is_told_and_however_often(how):
     """`make cluster` is stopped by Ctrl-C or kill, sometimes twice, and make passes its own SIGTERM on:
     whatever comes, nothing it started is left running (unsupervised) and no socket file is left."""
@@ -587,18 +588,26 @@ def test_the_launcher_stops_everything_however_it_is_told_and_however_often(how)
     port = next(p for p in iter(free_port, None) if p + 102 < 65536 and free(p + 101) and free(p + 102))
     command = [sys.executable, "-m", "deploy.cluster", "--workers", "2", "--bind", "127.0.0.1",
                "--port", str(port), "--redis-port", str(free_port()), "--dir", str(folder)]
-    ignored, started = "ignored" in how, []
+    ignored, started, said = "ignored" in how, [], []
+    # A real terminal for the last case: once it is closed, every print of the launcher fails (EIO).
+    terminal, screen = os.openpty() if "terminal is gone" in how else (None, None)
     launcher = subprocess.Popen(
         command, cwd=Path(__file__).resolve().parent.parent,
         env={**os.environ, "WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        stdout=screen or subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
         preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignored else None)
     try:
-        said = []
-        for line in launcher.stdout:
-            said.append(line)
-            if "Ctrl-C stops everything" in line:
-                break
+        if terminal is not None:
+            os.close(screen)
+            deadline = time.monotonic() + 60
+            while "Ctrl-C stops everything" not in "".join(said) and time.monotonic() < deadline:
+                said.append(os.read(terminal, 4096).decode(errors="replace"))
+            os.close(terminal)  # the terminal is closed: its window, or an SSH session, gone
+        else:
+            for line in launcher.stdout:
+                said.append(line)
+                if "Ctrl-C stops everything" in line:
+                    break
         started = children_of(launcher.pid)
         assert len(started) == 4, f"redis-server, two workers and HAProxy, not {started}: {''.join(said)}"
         number = next(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if name in how)
@@ -609,7 +618,7 @@ def test_the_launcher_stops_everything_however_it_is_told_and_however_often(how)
             else:
                 launcher.send_signal(number)
             time.sleep(0.05)
-        said.append(launcher.communicate(timeout=60)[0])
+        said.append(launcher.communicate(timeout=60)[0] or "")
         wait_until(lambda: not any(alive(pid) for pid in started), timeout=10, what="every child stopped")
         assert not [path for path in folder.rglob("*") if path.is_socket()], \
             f"a socket file was left behind: {''.join(said)}"
@@ -627,29 +636,40 @@ def test_the_launcher_stops_everything_however_it_is_told_and_however_often(how)
 
 
 def test_a_cluster_folder_made_by_two_workers_refuses_to_start_with_another_count():
-    """Each code names the worker that made it: with 3 workers, open workshops would go to the wrong one."""
+    """Each code names the worker that made it: with 3 workers, open workshops would go to the wrong one.
+
+    Read from the codes: a folder that once ran with 3 workers but made nothing then is not held to 3."""
     folder = Path(tempfile.mkdtemp(prefix="cluster-"))
-    made = Cluster(folder, workers=2, port=free_port(), worker_ports=[free_port(), free_port()],
-                   redis_port=free_port(), env={"WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY})
-    made.log = lambda text: None
-    made.start(supervise=False)
-    code = workshop_on(made, 2)["code"]
-    made.stop()
+
+    def cluster_of(workers: int) -> Cluster:
+        made = Cluster(folder, workers=workers, port=free_port(),
+                       worker_ports=[free_port() for _ in range(workers)], redis_port=free_port(),
+                       env={"WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY})
+        made.log = lambda text: None
+        return made
+
     try:
+        empty = cluster_of(3).start(supervise=False)  # three workers, no workshop
+        empty.stop()
+        made = cluster_of(2).start(supervise=False)
+        codes = {}
+        while not any(owner(code, 3) != worker for code, worker in codes.items()):  # one that 3 would move
+            worker = len(codes) % 2 + 1
+            codes[workshop_on(made, worker)["code"]] = worker
+        made.stop()
         for workers in (3, 1):
-            other = Cluster(folder, workers=workers, port=free_port(),
-                            worker_ports=[free_port() for _ in range(workers)], redis_port=free_port())
-            other.log = lambda text: None
-            with pytest.raises(RuntimeError, match="a cluster of 2 workers.*WORKERS=2"):
-                other.start(supervise=False)
-            assert other.redis is None and not [w for w in other.members if w.process], "nothing started"
-        assert not (folder / "w3").exists()
-        again = Cluster(folder, workers=2, port=free_port(), worker_ports=[free_port(), free_port()],
-                        redis_port=free_port(), env={"WORKSHOP_ORGANIZER_KEY": ORGANIZER_KEY})
-        again.log = lambda text: None
-        again.start(supervise=False)
+            other = cluster_of(workers)
+            try:
+                with pytest.raises(RuntimeError, match="a cluster of 2 workers: with .* would be sent to a "
+                                                       "worker that does not hold .*WORKERS=2"):
+                    other.start(supervise=False)
+                assert other.redis is None and not [w for w in other.members if w.process], "nothing started"
+            finally:
+                other.stop()  # had it started after all
+        again = cluster_of(2).start(supervise=False)
         try:
-            assert requests.get(f"{again.url}/j/{code}", timeout=10).status_code == 200, "found on its owner"
+            for code in codes:
+                assert requests.get(f"{again.url}/j/{code}", timeout=10).status_code == 200, "on its owner"
         finally:
             again.stop()
     finally:
@@ -665,9 +685,12 @@ def test_a_second_cluster_on_ports_in_use_refuses_to_start_and_names_the_port(cl
         other.log = lambda text: None
         what = "redis-server" if taken["redis_port"] == cluster.redis_port else "HAProxy"
         number = taken["redis_port"] if what == "redis-server" else taken["port"]
-        with pytest.raises(RuntimeError, match=f"port {number} \\({what}\\) is already in use"):
-            other.start(supervise=False)
-        assert other.redis is None and not [w for w in other.members if w.process], "nothing started"
+        try:
+            with pytest.raises(RuntimeError, match=f"port {number} \\({what}\\) is already in use"):
+                other.start(supervise=False)
+            assert other.redis is None and not [w for w in other.members if w.process], "nothing started"
+        finally:
+            other.stop()  # had it started after all
     assert requests.get(cluster.url + "/healthz", timeout=5).status_code == 200, "the first one goes on"
 
 
