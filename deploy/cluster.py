@@ -442,8 +442,7 @@ class Cluster:
         wanted = [("HAProxy", self.bind or "0.0.0.0", self.port, "CLUSTER_PORT"),
                   ("redis-server", "127.0.0.1", self.redis_port, "REDIS_PORT")]
         wanted += [(f"worker {w.index}", w.host, w.port, "CLUSTER_PORT") for w in self.members]
-        for at, (what, _, port, variable) in enumerate(wanted):
-            host = wanted[at][1]
+        for at, (what, host, port, variable) in enumerate(wanted):
             twin = next((other for other in wanted[:at] if other[2] == port
                          and (other[1] == host or {other[1], host} & {"0.0.0.0", "::", ""})), None)
             if twin:
