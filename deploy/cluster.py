@@ -132,8 +132,7 @@ class Worker:
     folder: Path
     process: subprocess.Popen | None = None
     restarts: int = 0
-    held: bool = False  # stopped on purpose (a test's "machine cut off"): the supervisor leaves it
-    retry: Retry = field(default_factory=lambda: Retry())
+    retry: Retry = field(default_factory=Retry)
 
     @property
     def url(self) -> str:
@@ -329,36 +328,36 @@ class Cluster:
             while not self.stopping:
                 redis = self.redis
                 if redis is not None and self.redis_wanted and redis.poll() is not None and not self.stopping:
-                    if self.redis_retry.due is None:
-                        if redis.returncode == 0:
-                            self.redis_wanted = False
-                            self.log("redis-server stopped (exit 0): left stopped")
-                        else:
-                            wait = self.redis_retry.ended()
-                            self.log(f"redis-server exited ({redis.returncode}); restarting it"
-                                     + (f" in {wait:.0f} s" if wait else ""))
-                    if self.redis_wanted and self.redis_retry.now():
-                        try:
-                            self.start_redis()
-                        except (OSError, RuntimeError) as error:
-                            self.log(f"redis-server could not restart: {error}")
+                    if redis.returncode == 0 and self.redis_retry.due is None:
+                        self.redis_wanted = False
+                        self.log("redis-server stopped (exit 0): left stopped")
+                    else:
+                        self.revive("redis-server", redis, self.redis_retry, self.start_redis)
                 for worker in self.members:
                     process = worker.process
                     if process is not None and process.poll() is not None and not self.stopping:
-                        if worker.retry.due is None:
-                            wait = worker.retry.ended()
-                            self.log(f"worker {worker.index} exited ({process.returncode}); restarting it"
-                                     + (f" in {wait:.0f} s" if wait else ""))
-                        if worker.retry.now():
-                            worker.restarts += 1
-                            try:
-                                self.start_worker(worker, wait=False)
-                            except OSError as error:
-                                self.log(f"worker {worker.index} could not restart: {error}")
+                        self.revive(f"worker {worker.index}", process, worker.retry,
+                                    lambda worker=worker: self.restart_worker(worker))
                 time.sleep(every)
 
         self.supervisor = threading.Thread(target=loop, name="supervisor", daemon=True)
         self.supervisor.start()
+
+    def revive(self, what: str, process: subprocess.Popen, retry: Retry, start) -> None:
+        """Start an exited process again when its Retry says so, and say when."""
+        if retry.due is None:
+            wait = retry.ended()
+            self.log(f"{what} exited ({process.returncode}); restarting it"
+                     + (f" in {wait:.0f} s" if wait else ""))
+        if retry.now():
+            try:
+                start()
+            except (OSError, RuntimeError) as error:
+                self.log(f"{what} could not restart: {error}")
+
+    def restart_worker(self, worker: Worker) -> None:
+        worker.restarts += 1
+        self.start_worker(worker, wait=False)
 
     def proxy_sees(self, worker: Worker, up: bool) -> bool:
         """Tell whether HAProxy's health check has the worker up (or down), from its stats socket."""

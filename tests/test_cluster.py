@@ -416,7 +416,6 @@ def test_a_machine_cut_off_leaves_the_others_serving_their_rooms(cluster):
     kept, lost = workshop_on(cluster, 1), workshop_on(cluster, 2)
     facilitator, phones = in_round(cluster, kept, ["Ana", "Ben"])
     machine = cluster.members[1]
-    machine.held = True
     os.kill(machine.pid, signal.SIGSTOP)  # no answer at all, as when its network is gone
     try:
         wait_until(lambda: cluster.proxy_sees(machine, up=False), timeout=10, what="HAProxy to mark it down")
@@ -430,7 +429,6 @@ def test_a_machine_cut_off_leaves_the_others_serving_their_rooms(cluster):
         assert time.monotonic() - started < 5, "a room on the lost machine fails fast, it does not hang"
     finally:
         os.kill(machine.pid, signal.SIGCONT)
-        machine.held = False
         close(facilitator, *phones)
     wait_until(lambda: cluster.proxy_sees(machine, up=True), timeout=10, what="the machine back in")
     assert requests.get(cluster.url + f"/j/{lost['code']}", timeout=10).status_code == 200

@@ -81,14 +81,18 @@ def sign_in_alive(id_hash: str) -> bool:
                                                 SESSION_LIFE_MS)
 
 
+def peers() -> list[str]:
+    """Return the other workers' base URLs in a cluster (none for a single server)."""
+    return [url for url in (current_app.config.get("PEERS") or "").split(",") if url]
+
+
 def signed_in_on_a_peer(id_hash: str) -> bool:
     """In a cluster, a sign-in lives in the database of the worker that served the organizer page:
     the others ask it, so a signed-in organizer opens any workshop's report on its own worker."""
-    if not current_app.config.get("PEERS"):
+    if not peers():
         return False
     from .cluster import peer_holds_sign_in
-    peers = current_app.config["PEERS"].split(",")
-    return peer_holds_sign_in(peers, current_app.config["SECRET_KEY"], id_hash)
+    return peer_holds_sign_in(peers(), current_app.config["SECRET_KEY"], id_hash)
 
 
 def sign_in() -> None:
@@ -157,10 +161,9 @@ def overview():
     rng = random.Random()
     workshops = [build_report(code, rng) for code in live().store.rooms()]
     silent = []
-    if current_app.config.get("PEERS"):  # a cluster: the other workers answer for their own rooms
+    if peers():  # a cluster: the other workers answer for their own rooms
         from .cluster import peer_workshops
-        peers = current_app.config["PEERS"].split(",")
-        more, silent = peer_workshops(peers, current_app.config["SECRET_KEY"])
+        more, silent = peer_workshops(peers(), current_app.config["SECRET_KEY"])
         workshops = sorted([*workshops, *more], key=lambda w: w["workshop"]["started_at"], reverse=True)
     return render_template("organizer.html", workshops=workshops, silent=silent,
                            agendas=Shelf(live().store).all())
@@ -181,10 +184,9 @@ def logout():
     sid = session.get("organizer")
     if isinstance(sid, str):
         live().store.close_organizer_session(digest(sid))
-        if current_app.config.get("PEERS"):  # a cluster: the sign-in may have been made on a peer
+        if peers():  # a cluster: the sign-in may have been made on a peer
             from .cluster import peers_forget_sign_in
-            peers_forget_sign_in(current_app.config["PEERS"].split(","), current_app.config["SECRET_KEY"],
-                                 digest(sid))
+            peers_forget_sign_in(peers(), current_app.config["SECRET_KEY"], digest(sid))
     session.clear()
     return redirect(url_for("organizer.overview"), code=303)
 
