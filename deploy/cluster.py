@@ -562,6 +562,9 @@ def main(argv=None) -> None:
     try:
         base = public or cluster.url
         say(f"Heart to Heart cluster: {args.workers} workers behind HAProxy on {base}/")
+        say(f"  Start a workshop:  {base}/")
+        say(f"  Attendees join at: {base}/join")
+        say(f"  Organizer reports: {base}/organizer")
         for worker in cluster.members:
             say(f"  worker {worker.index}: {worker.url} (pid {worker.pid}, {worker.folder / 'workshop.db'})")
         say(f"  redis-server: 127.0.0.1:{args.redis_port} (password in {cluster.folder / 'redis.password'})")

@@ -606,6 +606,7 @@ def test_the_launcher_stops_everything_however_it_is_told_and_however_often(how)
                 said.append(line)
                 if "Ctrl-C stops everything" in line:
                     break
+        assert "Attendees join at: http://127.0.0.1:" in "".join(said), "the links a facilitator needs"
         started = children_of(launcher.pid)
         assert len(started) == 4, f"redis-server, two workers and HAProxy, not {started}: {''.join(said)}"
         number = next(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if name in how)
